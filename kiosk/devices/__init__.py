@@ -1,0 +1,1 @@
+"""Device adapters and their protocol-level emulators. Never imports Textual."""

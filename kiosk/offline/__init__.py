@@ -1,0 +1,1 @@
+"""Durable encrypted outbox and its sync worker. Never imports Textual."""

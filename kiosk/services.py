@@ -1,0 +1,110 @@
+"""App services: the only way screens reach devices, the outbox and the platform.
+
+Built from config; emulated or real implementations are chosen there. Nothing here imports
+Textual, so `kiosk diag` and the tests use the same services as the touch screen.
+
+Contracts the parts implement:
+- `kiosk.devices.<kind>.create(section_config, events, data_dir) -> Device` for kind in
+  DEVICE_KINDS; an "emulated" mode starts its own protocol-level emulator and owns it.
+- `kiosk.platform.embedded.EmbeddedPlatform(data_dir)`: `.start() -> base_url`, `.stop()`,
+  `.public_key_path`; the reference server on loopback for the built-in mode.
+- `kiosk.platform.client.PlatformClient(base_url, terminal_id, secret, ...)`.
+- `kiosk.offline.outbox.Outbox` and `kiosk.offline.sync.SyncWorker`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.config import KioskConfig
+from kiosk.devices.base import Device, DeviceHealth, DeviceState, EventHub
+
+log = logging.getLogger(__name__)
+
+DEVICE_KINDS = ("idcard", "smartcard", "printer", "camera")
+
+
+def create_device(kind: str, config: KioskConfig, events: EventHub) -> Device | None:
+    section = getattr(config.devices, kind)
+    if section.mode == "off":
+        return None
+    module = importlib.import_module(f"kiosk.devices.{kind}")
+    return module.create(section, events, config.terminal.data_path)
+
+
+@dataclass
+class Services:
+    config: KioskConfig
+    events: EventHub = field(default_factory=EventHub)
+    devices: dict[str, Device] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)  # kind -> why it could not start
+    platform: Any = None
+    outbox: Any = None
+    sync: Any = None
+    _embedded: Any = None
+    _started: threading.Event = field(default_factory=threading.Event)
+
+    def start(self, on_progress: Callable[[str], None] | None = None) -> None:
+        """Start every configured part. One part failing never stops the others."""
+        for kind in DEVICE_KINDS:
+            try:
+                device = create_device(kind, self.config, self.events)
+                if device is None:
+                    continue
+                device.start()
+                self.devices[kind] = device
+            except Exception as exc:  # a broken adapter is a degraded service, not a crash
+                log.exception("device failed to start", extra={"device": kind})
+                self.failures[kind] = f"{type(exc).__name__}: {exc}"
+            if on_progress:
+                on_progress(kind)
+        self._start_platform()
+        self._started.set()
+
+    def _start_platform(self) -> None:
+        try:
+            from kiosk.platform.wiring import start_platform_services
+
+            start_platform_services(self)
+        except ModuleNotFoundError as exc:
+            self.failures["platform"] = f"not available: {exc.name}"
+        except Exception as exc:
+            log.exception("platform services failed to start")
+            self.failures["platform"] = f"{type(exc).__name__}: {exc}"
+
+    def wait_started(self, timeout: float | None = None) -> bool:
+        return self._started.wait(timeout)
+
+    def stop(self) -> None:
+        for kind, device in list(self.devices.items()):
+            try:
+                device.stop()
+            except Exception:
+                log.exception("device failed to stop", extra={"device": kind})
+        for part in (self.sync, self.outbox, self._embedded):
+            stop = getattr(part, "stop", None) or getattr(part, "close", None)
+            if stop:
+                try:
+                    stop()
+                except Exception:
+                    log.exception("service failed to stop")
+
+    def health(self) -> list[DeviceHealth]:
+        result = []
+        for kind in DEVICE_KINDS:
+            if kind in self.devices:
+                try:
+                    result.append(self.devices[kind].health())
+                except Exception as exc:
+                    result.append(DeviceHealth(kind, DeviceState.HARDWARE_ERROR, f"status failed: {exc}"))
+            elif kind in self.failures:
+                result.append(DeviceHealth(kind, DeviceState.HARDWARE_ERROR, self.failures[kind]))
+        return result
+
+    def device(self, kind: str) -> Device | None:
+        return self.devices.get(kind)
