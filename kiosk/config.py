@@ -89,6 +89,15 @@ class CameraConfig(_Section):
     width: int = Field(640, ge=160, le=3840)
     height: int = Field(480, ge=120, le=2160)
     fps: float = Field(15, gt=0, le=60)
+    reconnect_s: float = Field(2.0, gt=0, le=60)  # retry interval while the camera is away
+    # What the emulated camera shows: a face for 3 s then a QR code for 2 s, or one of them.
+    emulated_scene: Literal["mixed", "face", "qr"] = "mixed"
+    emulated_qr_text: str = Field("KIOSK-DEMO-QR-0001", min_length=1, max_length=500)
+    # Face quality rules (see kiosk/devices/camera/face.py for why these defaults).
+    face_min_width_ratio: float = Field(0.20, gt=0, lt=1)
+    face_max_centre_offset: float = Field(0.20, gt=0, le=0.5)
+    face_min_sharpness: float = Field(40.0, ge=0)
+    face_min_brightness: float = Field(50.0, ge=0, le=255)
 
 
 class DevicesConfig(_Section):
