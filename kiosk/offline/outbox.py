@@ -1,0 +1,863 @@
+"""The durable, encrypted outbox: everything a resident submits lands here first.
+
+One SQLite file in WAL mode with synchronous=FULL: `enqueue` returns only after the item is
+committed and synced, so a receipt printed after it survives a power cut. Personal data is
+sealed to the platform's public key (kiosk.offline.crypto) with the idempotency key bound in,
+so the terminal itself cannot read it back. Nothing here talks to the network; see sync.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import errno
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+from kiosk.offline.checkpoint import Checkpointer, checkpoint
+from kiosk.offline.crypto import seal
+from kiosk.offline.refs import format_local_ref, normalise_local_ref
+from kiosk.offline.schema import ITEM_COLUMNS, SCHEMA, SCHEMA_VERSION
+from kiosk.privacy import scrub
+
+log = logging.getLogger(__name__)
+
+KINDS = ("application", "rating", "ticket", "audit")
+_WIRE_OVERHEAD = 400  # JSON keys, key, local_ref, timestamps of one item on the wire
+
+
+class OutboxError(Exception):
+    """Base class for outbox problems; the message is meant for staff and technicians."""
+
+
+class OutboxCorrupt(OutboxError):
+    """The database at `path` is damaged (moved aside to `moved_to`) or expected but missing."""
+
+    def __init__(self, path: Path, detail: str, moved_to: Path | None = None) -> None:
+        self.path = path
+        self.moved_to = moved_to
+        self.detail = detail
+        where = f"; the damaged file was moved to {moved_to}" if moved_to else ""
+        super().__init__(
+            f"outbox database {path}: {detail}{where}. Queued items may be lost; "
+            "start with a fresh outbox only after saving that file for recovery."
+        )
+
+
+class OutboxMissing(OutboxCorrupt):
+    """The database was created before (marker file present) but the file is gone."""
+
+
+class OutboxFull(OutboxError):
+    """The disk is full: the item was NOT stored (nothing half-written)."""
+
+
+class OutboxNoKey(OutboxError):
+    """No platform public key: personal data is never stored unencrypted."""
+
+
+@dataclass(frozen=True)
+class EnqueueReceipt:
+    key: str
+    local_ref: str
+    seq: int
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    key: str
+    kind: str
+    stream: str
+    seq: int
+    local_ref: str
+    created_at: float
+    attempts: int
+    next_attempt_at: float
+    last_error: str | None
+    size: int
+    display: dict[str, Any]
+    kid: str
+    sealed: bytes = field(repr=False)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The item as POST /v1/outbox/batch expects it; `attempt` > 0 marks a resend."""
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "stream": self.stream,
+            "seq": self.seq,
+            "local_ref": self.local_ref,
+            "created_at": iso_utc(self.created_at),
+            "attempt": self.attempts,
+            "display": self.display,
+            "sealed": {"kid": self.kid, "blob": base64.b64encode(self.sealed).decode("ascii")},
+        }
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    key: str
+    local_ref: str
+    kind: str
+    stream: str
+    seq: int
+    created_at: float
+    attempts: int
+    reason: str
+    dead_at: float
+    display: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    local_ref: str
+    key: str
+    state: str  # "pending" | "delivered" | "dead_letter" | "discarded"
+    kind: str
+    created_at: float | None
+    reference: str | None = None  # the platform's reference once delivered
+    reason: str | None = None  # dead-letter or discard reason
+    attempts: int | None = None
+    last_error: str | None = None
+    display: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    depth: int
+    bytes: int
+    oldest_created_at: float | None
+    oldest_age_s: float | None
+    dead_letters: int
+    delivered_kept: int
+    last_sync_at: float | None
+    last_sync_result: str | None  # "ok" | "offline" | "auth" | "bad_response" | ...
+    last_error: str | None
+    last_success_at: float | None
+
+
+def iso_utc(ts: float) -> str:
+    return (
+        dt.datetime.fromtimestamp(ts, dt.UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+
+
+def new_transaction_key() -> str:
+    """The idempotency key, made when the resident's transaction starts; UI retries reuse it."""
+    return str(uuid.uuid4())
+
+
+def _is_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    if isinstance(exc, sqlite3.Error):
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return True
+        return "disk is full" in str(exc)
+    return False
+
+
+def _scrub_display(value: Any) -> Any:
+    """Last line of defence: display fields are meant to be masked already."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, Mapping):
+        return {str(k): _scrub_display(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub_display(v) for v in value]
+    return value
+
+
+class Outbox:
+    """Thread-safe: the UI thread enqueues while the sync thread drains (one connection, a lock)."""
+
+    def __init__(
+        self,
+        path: Path,
+        conn: sqlite3.Connection,
+        public_key: X25519PublicKey | None,
+        terminal_id: str,
+        clock: Callable[[], float],
+        checkpoint_interval_s: float,
+    ) -> None:
+        self.path = path
+        self._conn = conn
+        self._public_key = public_key
+        self._terminal_id = terminal_id
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[], None]] = []
+        self._checkpointer: Checkpointer | None = None
+        if checkpoint_interval_s > 0:
+            self._checkpointer = Checkpointer(path, checkpoint_interval_s)
+            self._checkpointer.start()
+
+    # ---- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        public_key: X25519PublicKey | None,
+        *,
+        terminal_id: str = "KIOSK-DEMO-0001",
+        clock: Callable[[], float] = time.time,
+        start_fresh: bool = False,
+        busy_timeout_s: float = 5.0,
+        checkpoint_interval_s: float = 1.0,
+    ) -> Outbox:
+        """Open (or create) the outbox at `path`.
+
+        Raises OutboxCorrupt when the file is damaged (after moving it aside to
+        `<path>.corrupt-<timestamp>`) and OutboxMissing when a database created earlier is gone;
+        the caller decides whether to retry with `start_fresh=True`. `public_key=None` opens
+        the outbox for draining and inspection only: `enqueue` then raises OutboxNoKey.
+        """
+        path = Path(path)
+        marker = _marker(path)
+        if not path.exists() and marker.exists() and not start_fresh:
+            raise OutboxMissing(
+                path,
+                f"missing, but an outbox was created here on {marker.read_text().strip() or '?'}",
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existed = path.exists() and path.stat().st_size > 0
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = sqlite3.connect(
+                str(path), timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+            )
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise OutboxError(f"outbox database {path}: cannot use WAL mode (got {mode})")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+            conn.execute("PRAGMA secure_delete=ON")
+            check = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
+            if check != ["ok"]:
+                raise sqlite3.DatabaseError("quick_check: " + "; ".join(check[:3]))
+            if existed and not _has_table(conn, "outbox"):
+                raise sqlite3.DatabaseError("not an outbox database (no outbox table)")
+            conn.executescript(SCHEMA)
+            conn.execute(
+                "INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+        except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
+            if _is_full(exc):
+                raise OutboxFull(f"outbox database {path}: disk full at open ({exc})") from exc
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise OutboxError(f"outbox database {path}: locked by another process") from exc
+            moved = _move_aside(path)
+            raise OutboxCorrupt(path, f"damaged ({exc})", moved) from exc
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+        if not marker.exists():
+            marker.write_text(iso_utc(time.time()) + "\n")
+        return cls(path, conn, public_key, terminal_id, clock, checkpoint_interval_s)
+
+    def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
+        with self._lock:
+            if self._conn is not None:
+                checkpoint(self._conn, "TRUNCATE")
+                self._conn.close()
+                self._conn = None  # type: ignore[assignment]
+
+    stop = close
+
+    def __enter__(self) -> Outbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def add_listener(self, callback: Callable[[], None]) -> None:
+        """Called (from the enqueuing thread) after each new item; the sync worker wakes up."""
+        self._listeners.append(callback)
+
+    @property
+    def can_enqueue(self) -> bool:
+        return self._public_key is not None
+
+    # ---- enqueue ---------------------------------------------------------------------------
+
+    def enqueue(
+        self,
+        key: str,
+        kind: str,
+        stream: str,
+        display: Mapping[str, Any],
+        personal: Mapping[str, Any],
+    ) -> EnqueueReceipt:
+        """Store one item durably (committed and synced before this returns).
+
+        The same key again (a UI retry) returns the first receipt and stores nothing.
+        """
+        key = _canonical_key(key)
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+        if not stream or len(stream) > 128:
+            raise ValueError("stream must be 1..128 characters")
+        with self._lock:
+            found = self._receipt_for(key)
+        if found is not None:
+            return found
+        if self._public_key is None:
+            raise OutboxNoKey(
+                "no platform public key configured: personal data is never queued unencrypted "
+                "(set platform.public_key_file or use the built-in platform)"
+            )
+        plaintext = json.dumps(personal, ensure_ascii=False, separators=(",", ":")).encode()
+        sealed = seal(self._public_key, plaintext, bind=key)
+        display_json = json.dumps(
+            _scrub_display(display), ensure_ascii=False, separators=(",", ":")
+        )
+        size = _WIRE_OVERHEAD + len(display_json.encode()) + 4 * ((len(sealed.blob) + 2) // 3)
+        now = self._clock()
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                found = self._receipt_for(key)  # another process may have stored it meanwhile
+                if found is not None:
+                    conn.execute("COMMIT")
+                    return found
+                counter = self._bump_counter()
+                seq = self._bump_seq(stream)
+                local_ref = format_local_ref(self._terminal_id, counter, now)
+                conn.execute(
+                    "INSERT INTO outbox(key, kind, stream, seq, local_ref, created_at, attempts,"
+                    " next_attempt_at, size, display, kid, sealed)"
+                    " VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?)",
+                    (
+                        key,
+                        kind,
+                        stream,
+                        seq,
+                        local_ref,
+                        now,
+                        size,
+                        display_json,
+                        sealed.kid,
+                        sealed.blob,
+                    ),
+                )
+                conn.execute("COMMIT")
+            except (sqlite3.Error, OSError) as exc:
+                self._rollback()
+                if _is_full(exc):
+                    raise OutboxFull(
+                        f"outbox disk full ({self.path.parent}): the item was not stored; "
+                        "free space or sync the backlog, then try again"
+                    ) from exc
+                raise OutboxError(
+                    f"outbox database {self.path}: cannot store the item ({exc})"
+                ) from exc
+        for callback in list(self._listeners):
+            try:
+                callback()
+            except Exception:
+                log.exception("outbox listener failed")
+        return EnqueueReceipt(key, local_ref, seq)
+
+    def _receipt_for(self, key: str) -> EnqueueReceipt | None:
+        for table in ("outbox", "dead_letter", "delivered"):
+            row = self._conn.execute(
+                f"SELECT local_ref, seq FROM {table} WHERE key = ?", (key,)
+            ).fetchone()
+            if row:
+                return EnqueueReceipt(key, row[0], row[1])
+        row = self._conn.execute(
+            "SELECT local_ref, seq FROM audit WHERE key = ? AND action = 'discard' LIMIT 1", (key,)
+        ).fetchone()
+        return EnqueueReceipt(key, row[0], row[1]) if row else None
+
+    def _bump_counter(self) -> int:
+        row = self._conn.execute("SELECT value FROM meta WHERE name = 'ref_counter'").fetchone()
+        counter = (int(row[0]) if row else 0) + 1
+        self._conn.execute(
+            "INSERT INTO meta(name, value) VALUES ('ref_counter', ?)"
+            " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            (str(counter),),
+        )
+        return counter
+
+    def _bump_seq(self, stream: str) -> int:
+        row = self._conn.execute(
+            "INSERT INTO streams(stream, last_seq) VALUES (?, 1)"
+            " ON CONFLICT(stream) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
+            (stream,),
+        ).fetchone()
+        return int(row[0])
+
+    def _db_error(self, exc: sqlite3.Error, what: str) -> OutboxError:
+        if _is_full(exc):
+            return OutboxFull(f"outbox disk full ({self.path.parent}): {what}; free space")
+        return OutboxError(f"outbox database {self.path}: {what} ({exc})")
+
+    def _rollback(self) -> None:
+        with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already (FULL)
+            self._conn.execute("ROLLBACK")
+
+    # ---- draining --------------------------------------------------------------------------
+
+    def next_batch(
+        self, max_items: int, max_bytes: int, now: float | None = None
+    ) -> list[OutboxItem]:
+        """The next items to send, oldest first, at most max_items and about max_bytes.
+
+        An item is eligible when it is due and no earlier item of its stream is backing off,
+        so per-stream order holds. Rows are read with LIMIT and streamed; at least one item is
+        returned even if it alone is larger than max_bytes.
+        """
+        now = self._clock() if now is None else now
+        items: list[OutboxItem] = []
+        total = 0
+        with self._lock:
+            cur = self._conn.execute(
+                f"SELECT {ITEM_COLUMNS} FROM outbox AS o"
+                " WHERE o.next_attempt_at <= :now AND NOT EXISTS ("
+                "   SELECT 1 FROM outbox AS p"
+                "   WHERE p.stream = o.stream AND p.id < o.id AND p.next_attempt_at > :now)"
+                " ORDER BY o.id LIMIT :limit",
+                {"now": now, "limit": max_items},
+            )
+            try:
+                for row in cur:
+                    if items and total + row[10] > max_bytes:
+                        break
+                    items.append(_item(row))
+                    total += row[10]
+            finally:
+                cur.close()
+        return items
+
+    def next_due_at(self, now: float | None = None) -> float | None:
+        """The earliest future retry time (when the next blocked item becomes due), if any."""
+        now = self._clock() if now is None else now
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT MIN(next_attempt_at) FROM outbox WHERE next_attempt_at > ?", (now,)
+            ).fetchone()
+        return row[0] if row else None
+
+    def mark_sending(self, keys: Iterable[str]) -> None:
+        """Count an attempt before the send, so a resend after a crash is marked as one."""
+        self._write_many(
+            "UPDATE outbox SET attempts = attempts + 1 WHERE key = ?", [(k,) for k in keys]
+        )
+
+    def mark_delivered(
+        self, results: Iterable[Mapping[str, Any]], now: float | None = None
+    ) -> dict[str, int]:
+        """Apply the platform's per-item answers in one transaction.
+
+        accepted/duplicate: the item leaves the outbox; only (key, local_ref, reference) is kept
+        for lookups. rejected: the item moves to the dead letters with the platform's reason.
+        Other answers leave the item queued. Returns counts per outcome.
+        """
+        now = self._clock() if now is None else now
+        counts = {"accepted": 0, "duplicate": 0, "rejected": 0, "ignored": 0}
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for result in results:
+                    key = str(result.get("key", ""))
+                    status = result.get("status")
+                    if status in ("accepted", "duplicate"):
+                        moved = conn.execute(
+                            "INSERT OR REPLACE INTO delivered(key, local_ref, kind, stream, seq, status,"
+                            " reference, created_at, delivered_at)"
+                            " SELECT key, local_ref, kind, stream, seq, ?, ?, created_at, ?"
+                            " FROM outbox WHERE key = ?",
+                            (status, _short(result.get("reference"), 64), now, key),
+                        ).rowcount
+                        conn.execute("DELETE FROM outbox WHERE key = ?", (key,))
+                        counts[status if moved else "ignored"] += 1
+                    elif status == "rejected":
+                        reason = _short(result.get("reason"), 500) or "rejected by the platform"
+                        counts[
+                            "rejected" if self._dead_letter(key, reason, now) else "ignored"
+                        ] += 1
+                    else:
+                        counts["ignored"] += 1
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise self._db_error(exc, "cannot record results") from exc
+        if self._checkpointer is not None and (counts["accepted"] + counts["duplicate"]):
+            self._checkpointer.request_truncate()
+        return counts
+
+    def mark_retry(self, keys: Iterable[str], error: str, next_at: float) -> None:
+        error = _short(scrub(error), 500)
+        self._write_many(
+            "UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE key = ?",
+            [(next_at, error, k) for k in keys],
+        )
+
+    def move_to_dead_letter(self, key: str, reason: str, now: float | None = None) -> bool:
+        now = self._clock() if now is None else now
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                moved = self._dead_letter(key, _short(scrub(reason), 500), now)
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise self._db_error(exc, "write failed") from exc
+        return moved
+
+    def _dead_letter(self, key: str, reason: str, now: float) -> bool:
+        moved = self._conn.execute(
+            "INSERT INTO dead_letter(id, key, kind, stream, seq, local_ref, created_at, attempts,"
+            " last_error, size, reason, dead_at, display, kid, sealed)"
+            " SELECT id, key, kind, stream, seq, local_ref, created_at, attempts, last_error, size,"
+            " ?, ?, display, kid, sealed FROM outbox WHERE key = ?",
+            (reason, now, key),
+        ).rowcount
+        self._conn.execute("DELETE FROM outbox WHERE key = ?", (key,))
+        return bool(moved)
+
+    def _write_many(self, sql: str, params: list[tuple[Any, ...]]) -> None:
+        if not params:
+            return
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._conn.executemany(sql, params)
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise self._db_error(exc, "write failed") from exc
+
+    # ---- dead letters (staff) ----------------------------------------------------------------
+
+    def dead_letters(self, limit: int = 100, offset: int = 0) -> list[DeadLetter]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT key, local_ref, kind, stream, seq, created_at, attempts, reason, dead_at,"
+                " display FROM dead_letter ORDER BY id LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+        return [DeadLetter(*row[:9], display=json.loads(row[9])) for row in rows]
+
+    def retry_dead_letter(self, key: str, actor: str = "staff") -> bool:
+        """Put a dead letter back in the queue (its original place in its stream)."""
+        key = _canonical_key(key)
+        now = self._clock()
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                row = conn.execute(
+                    "SELECT local_ref, stream, seq FROM dead_letter WHERE key = ?", (key,)
+                ).fetchone()
+                if row is None:
+                    conn.execute("ROLLBACK")
+                    return False
+                conn.execute(
+                    "INSERT INTO outbox(id, key, kind, stream, seq, local_ref, created_at, attempts,"
+                    " next_attempt_at, last_error, size, display, kid, sealed)"
+                    " SELECT id, key, kind, stream, seq, local_ref, created_at, attempts, 0,"
+                    " reason, size, display, kid, sealed FROM dead_letter WHERE key = ?",
+                    (key,),
+                )
+                conn.execute("DELETE FROM dead_letter WHERE key = ?", (key,))
+                self._audit(now, "retry", key, row, "", actor)
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise self._db_error(exc, "write failed") from exc
+        for callback in list(self._listeners):
+            callback()
+        return True
+
+    def discard_dead_letter(self, key: str, reason: str, actor: str = "staff") -> bool:
+        """Delete a dead letter for good; the discard and its reason go to the audit table."""
+        key = _canonical_key(key)
+        reason = _short(scrub(reason.strip()), 500)
+        if not reason:
+            raise ValueError("a reason is required to discard a dead letter")
+        now = self._clock()
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                row = conn.execute(
+                    "SELECT local_ref, stream, seq FROM dead_letter WHERE key = ?", (key,)
+                ).fetchone()
+                if row is None:
+                    conn.execute("ROLLBACK")
+                    return False
+                conn.execute("DELETE FROM dead_letter WHERE key = ?", (key,))
+                self._audit(now, "discard", key, row, reason, actor)
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise self._db_error(exc, "write failed") from exc
+        if self._checkpointer is not None:
+            self._checkpointer.request_truncate()
+        return True
+
+    def audit_log(self, limit: int = 100) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT at, action, key, local_ref, reason, actor FROM audit ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        names = ("at", "action", "key", "local_ref", "reason", "actor")
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def _audit(
+        self, now: float, action: str, key: str, row: tuple[Any, ...], reason: str, actor: str
+    ) -> None:
+        self._conn.execute(
+            "INSERT INTO audit(at, action, key, local_ref, stream, seq, reason, actor)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (now, action, key, row[0], row[1], row[2], reason, _short(actor, 64)),
+        )
+
+    # ---- inspection ---------------------------------------------------------------------------
+
+    def lookup(self, local_ref: str) -> Lookup | None:
+        """Where is the item with this printed reference? (pending, delivered, dead, discarded)"""
+        ref = normalise_local_ref(local_ref)
+        with self._lock:
+            conn = self._conn
+            row = conn.execute(
+                "SELECT key, kind, created_at, attempts, last_error, display FROM outbox"
+                " WHERE local_ref = ?",
+                (ref,),
+            ).fetchone()
+            if row:
+                return Lookup(
+                    ref,
+                    row[0],
+                    "pending",
+                    row[1],
+                    row[2],
+                    attempts=row[3],
+                    last_error=row[4],
+                    display=json.loads(row[5]),
+                )
+            row = conn.execute(
+                "SELECT key, kind, created_at, reference FROM delivered WHERE local_ref = ?", (ref,)
+            ).fetchone()
+            if row:
+                return Lookup(ref, row[0], "delivered", row[1], row[2], reference=row[3])
+            row = conn.execute(
+                "SELECT key, kind, created_at, reason, attempts, last_error, display FROM dead_letter"
+                " WHERE local_ref = ?",
+                (ref,),
+            ).fetchone()
+            if row:
+                return Lookup(
+                    ref,
+                    row[0],
+                    "dead_letter",
+                    row[1],
+                    row[2],
+                    reason=row[3],
+                    attempts=row[4],
+                    last_error=row[5],
+                    display=json.loads(row[6]),
+                )
+            row = conn.execute(
+                "SELECT key, reason FROM audit WHERE local_ref = ? AND action = 'discard'"
+                " ORDER BY id DESC LIMIT 1",
+                (ref,),
+            ).fetchone()
+            if row:
+                return Lookup(ref, row[0], "discarded", "", None, reason=row[1])
+        return None
+
+    def reference_for(self, key: str) -> str | None:
+        """The platform's reference for a delivered item, else None."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT reference FROM delivered WHERE key = ?", (key,)
+            ).fetchone()
+        return row[0] if row else None
+
+    def pending_count(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
+
+    def dead_letter_count(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM dead_letter").fetchone()[0])
+
+    def stats(self, now: float | None = None) -> OutboxStats:
+        now = self._clock() if now is None else now
+        with self._lock:
+            conn = self._conn
+            depth, size = conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM outbox"
+            ).fetchone()
+            oldest = conn.execute("SELECT created_at FROM outbox ORDER BY id LIMIT 1").fetchone()
+            dead = conn.execute("SELECT COUNT(*) FROM dead_letter").fetchone()[0]
+            kept = conn.execute("SELECT COUNT(*) FROM delivered").fetchone()[0]
+            meta = dict(
+                conn.execute("SELECT name, value FROM meta WHERE name LIKE 'sync_%'").fetchall()
+            )
+        oldest_at = oldest[0] if oldest else None
+
+        def num(name: str) -> float | None:
+            return float(meta[name]) if meta.get(name) else None
+
+        return OutboxStats(
+            depth=int(depth),
+            bytes=int(size),
+            oldest_created_at=oldest_at,
+            oldest_age_s=None if oldest_at is None else max(0.0, now - oldest_at),
+            dead_letters=int(dead),
+            delivered_kept=int(kept),
+            last_sync_at=num("sync_last_at"),
+            last_sync_result=meta.get("sync_last_result") or None,
+            last_error=meta.get("sync_last_error") or None,
+            last_success_at=num("sync_last_success_at"),
+        )
+
+    def record_sync(self, result: str, error: str | None, at: float) -> None:
+        """Persist the last sync outcome, so `kiosk outbox status` in another process sees it."""
+        values = [
+            ("sync_last_at", repr(at)),
+            ("sync_last_result", result),
+            ("sync_last_error", _short(scrub(error or ""), 500)),
+        ]
+        if result == "ok":
+            values.append(("sync_last_success_at", repr(at)))
+        self._write_many(
+            "INSERT INTO meta(name, value) VALUES (?, ?)"
+            " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            values,
+        )
+
+    def purge(self, retention_s: float, now: float | None = None) -> int:
+        """Forget delivered records older than the retention; returns how many went."""
+        now = self._clock() if now is None else now
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                gone = self._conn.execute(
+                    "DELETE FROM delivered WHERE delivered_at < ?", (now - retention_s,)
+                ).rowcount
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise self._db_error(exc, "write failed") from exc
+        if gone and self._checkpointer is not None:
+            self._checkpointer.request_truncate()
+        return gone
+
+    def integrity_check(self) -> list[str]:
+        with self._lock:
+            return [row[0] for row in self._conn.execute("PRAGMA integrity_check").fetchall()]
+
+    def pragma(self, name: str) -> Any:
+        """Read back an effective PRAGMA (for diagnostics and tests)."""
+        if not name.replace("_", "").isalnum():
+            raise ValueError(name)
+        with self._lock:
+            return self._conn.execute(f"PRAGMA {name}").fetchone()[0]
+
+    def explain_next_batch(self) -> list[str]:
+        """EXPLAIN QUERY PLAN of the batch query (tests check it never sorts the whole table)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "EXPLAIN QUERY PLAN SELECT id FROM outbox AS o WHERE o.next_attempt_at <= 0"
+                " AND NOT EXISTS (SELECT 1 FROM outbox AS p WHERE p.stream = o.stream"
+                " AND p.id < o.id AND p.next_attempt_at > 0) ORDER BY o.id LIMIT 10"
+            ).fetchall()
+        return [row[-1] for row in rows]
+
+
+def _item(row: tuple[Any, ...]) -> OutboxItem:
+    return OutboxItem(
+        id=row[0],
+        key=row[1],
+        kind=row[2],
+        stream=row[3],
+        seq=row[4],
+        local_ref=row[5],
+        created_at=row[6],
+        attempts=row[7],
+        next_attempt_at=row[8],
+        last_error=row[9],
+        size=row[10],
+        display=json.loads(row[11]),
+        kid=row[12],
+        sealed=bytes(row[13]),
+    )
+
+
+def _canonical_key(key: str) -> str:
+    try:
+        return str(uuid.UUID(str(key)))
+    except ValueError:
+        raise ValueError(f"idempotency key must be a UUID, got {key!r}") from None
+
+
+def _short(value: Any, limit: int) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return (
+        conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        is not None
+    )
+
+
+def _marker(path: Path) -> Path:
+    return path.with_name(path.name + ".created")
+
+
+def _move_aside(path: Path) -> Path | None:
+    """Keep the damaged file (and its WAL) for recovery instead of silently starting empty."""
+    if not path.exists():
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while target.exists():
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+        n += 1
+    os.replace(path, target)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            os.replace(side, target.with_name(target.name + suffix))
+    log.error("outbox database %s is damaged; moved to %s", path, target)
+    return target
+
+
+Outbox.new_transaction_key = staticmethod(new_transaction_key)  # type: ignore[attr-defined]

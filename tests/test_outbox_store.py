@@ -1,0 +1,295 @@
+"""The outbox file itself: durable idempotent enqueue, order, dead letters, damage, disk full."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from kiosk.offline.outbox import (
+    Outbox,
+    OutboxCorrupt,
+    OutboxFull,
+    OutboxMissing,
+    OutboxNoKey,
+    new_transaction_key,
+)
+from kiosk.privacy import mask_id_number, mask_name
+from tests.outbox_helpers import FAKE_ID, FAKE_NAME, FakeClock, keypair
+
+REF = re.compile(r"^KIOSK-DEMO-0001-\d{8}-\d{6}$")
+
+
+@pytest.fixture
+def pub(tmp_path: Path):
+    return keypair(tmp_path / "keys").public_key()
+
+
+@pytest.fixture
+def outbox(tmp_path: Path, pub):
+    box = Outbox.open(tmp_path / "outbox.sqlite3", pub)
+    yield box
+    box.close()
+
+
+def resident_item(
+    box: Outbox, stream: str = "session-1", key: str | None = None, image: bytes = b""
+):
+    return box.enqueue(
+        key or new_transaction_key(),
+        "application",
+        stream,
+        {
+            "service_name": "社保缴费证明",
+            "masked_name": mask_name(FAKE_NAME),
+            "masked_id": mask_id_number(FAKE_ID),
+        },
+        {"name": FAKE_NAME, "id_number": FAKE_ID, "face_jpeg": image.hex()},
+    )
+
+
+def test_pragmas_are_the_durable_ones(outbox: Outbox):
+    assert outbox.pragma("journal_mode") == "wal"
+    assert outbox.pragma("synchronous") == 2  # FULL
+    assert outbox.pragma("wal_autocheckpoint") == 0
+    assert outbox.pragma("secure_delete") == 1
+    assert outbox.pragma("busy_timeout") >= 1000
+
+
+def test_same_key_returns_first_receipt_even_after_reopen(tmp_path: Path, pub):
+    path = tmp_path / "outbox.sqlite3"
+    key = new_transaction_key()
+    with Outbox.open(path, pub) as box:
+        first = resident_item(box, key=key)
+        assert REF.match(first.local_ref) and first.seq == 1
+        assert resident_item(box, key=key) == first  # UI retry: no duplicate
+        assert box.pending_count() == 1
+    with Outbox.open(path, pub) as box:
+        assert resident_item(box, key=key.upper()) == first
+        second = resident_item(box)
+        assert box.pending_count() == 2
+        # the printed counter survives the restart and never repeats
+        assert int(second.local_ref[-6:]) == int(first.local_ref[-6:]) + 1
+
+
+def test_key_must_be_a_uuid_and_kind_known(outbox: Outbox):
+    with pytest.raises(ValueError, match="UUID"):
+        outbox.enqueue("not-a-key", "application", "s", {}, {})
+    with pytest.raises(ValueError, match="kind"):
+        outbox.enqueue(new_transaction_key(), "payment", "s", {}, {})
+    assert outbox.pending_count() == 0
+
+
+def test_refuses_to_store_personal_data_without_the_platform_key(tmp_path: Path):
+    with Outbox.open(tmp_path / "o.sqlite3", None) as box:
+        with pytest.raises(OutboxNoKey, match="unencrypted"):
+            resident_item(box)
+        assert box.pending_count() == 0
+
+
+def test_per_stream_sequence_and_order(outbox: Outbox):
+    a1, a2 = resident_item(outbox, "A"), resident_item(outbox, "A")
+    b1 = resident_item(outbox, "B")
+    a3 = resident_item(outbox, "A")
+    assert [a1.seq, a2.seq, a3.seq, b1.seq] == [1, 2, 3, 1]
+    now = 1000.0
+    batch = outbox.next_batch(10, 10**7, now)
+    assert [i.key for i in batch] == [a1.key, a2.key, b1.key, a3.key]
+    # A1 is backing off: nothing later in stream A may overtake it; B goes on
+    outbox.mark_retry([a1.key], "offline: HTTP 503", now + 60)
+    assert [i.key for i in outbox.next_batch(10, 10**7, now)] == [b1.key]
+    assert [i.key for i in outbox.next_batch(10, 10**7, now + 61)] == [
+        a1.key,
+        a2.key,
+        b1.key,
+        a3.key,
+    ]
+
+
+def test_batch_limits_by_items_and_bytes(outbox: Outbox):
+    for _ in range(5):
+        resident_item(outbox, image=os.urandom(4000))
+    one = outbox.next_batch(10, 1, 0)[0].size
+    assert len(outbox.next_batch(3, 10**7, 0)) == 3
+    assert len(outbox.next_batch(10, one * 2, 0)) == 2
+    assert len(outbox.next_batch(10, 1, 0)) == 1  # an oversized item still goes, alone
+
+
+def test_queued_personal_data_is_not_in_the_file_in_clear(tmp_path: Path, pub):
+    path = tmp_path / "outbox.sqlite3"
+    box = Outbox.open(path, pub, checkpoint_interval_s=0)  # keep it all in the -wal too
+    for _ in range(3):
+        resident_item(box, image=os.urandom(30_000))
+    raw = path.read_bytes() + Path(f"{path}-wal").read_bytes()
+    assert len(Path(f"{path}-wal").read_bytes()) > 90_000  # the items really are in there
+    needles = [FAKE_ID, FAKE_NAME, FAKE_ID[6:14]]
+    for text in needles:
+        for encoding in ("utf-8", "utf-16-le", "utf-16-be", "gbk"):
+            assert text.encode(encoding) not in raw, (text[:2], encoding)
+    assert mask_name(FAKE_NAME).encode() in raw  # the masked display form is readable
+    box.close()
+
+
+def test_dead_letter_retry_and_discard_with_audit(outbox: Outbox):
+    bad = resident_item(outbox, "A")
+    later = resident_item(outbox, "A")
+    counts = outbox.mark_delivered(
+        [
+            {"key": bad.key, "status": "rejected", "reason": "invalid_form"},
+            {"key": later.key, "status": "accepted", "reference": "ZW000000000001"},
+        ]
+    )
+    assert counts["rejected"] == 1 and counts["accepted"] == 1
+    assert outbox.stats().dead_letters == 1 and outbox.pending_count() == 0
+    (dead,) = outbox.dead_letters()
+    assert dead.key == bad.key and dead.reason == "invalid_form"
+    assert outbox.lookup(bad.local_ref).state == "dead_letter"
+    assert outbox.lookup(later.local_ref.lower()).reference == "ZW000000000001"
+
+    assert outbox.retry_dead_letter(bad.key)
+    assert [i.key for i in outbox.next_batch(10, 10**7, 0)] == [bad.key]
+    outbox.move_to_dead_letter(bad.key, "HTTP 422: invalid_request")
+    with pytest.raises(ValueError, match="reason"):
+        outbox.discard_dead_letter(bad.key, "  ")
+    assert outbox.discard_dead_letter(
+        bad.key, "resident withdrew the application", actor="staff-07"
+    )
+    assert outbox.dead_letters() == []
+    found = outbox.lookup(bad.local_ref)
+    assert found.state == "discarded" and found.reason == "resident withdrew the application"
+    actions = [(a["action"], a["actor"]) for a in outbox.audit_log()]
+    assert actions == [("discard", "staff-07"), ("retry", "staff")]
+    assert resident_item(outbox, key=bad.key) == bad  # a late UI retry cannot resurrect it
+    assert outbox.pending_count() == 0
+
+
+def test_purge_forgets_delivered_records_after_retention(tmp_path: Path, pub):
+    clock = FakeClock()
+    with Outbox.open(tmp_path / "o.sqlite3", pub, clock=clock) as box:
+        old = resident_item(box)
+        box.mark_delivered([{"key": old.key, "status": "accepted", "reference": "ZW1"}])
+        clock.advance(10 * 86400)
+        new = resident_item(box)
+        box.mark_delivered([{"key": new.key, "status": "duplicate", "reference": "ZW2"}])
+        assert box.purge(5 * 86400) == 1
+        assert box.lookup(old.local_ref) is None
+        assert box.lookup(new.local_ref).reference == "ZW2"
+
+
+def test_garbage_file_is_moved_aside_with_a_clear_error(tmp_path: Path, pub):
+    path = tmp_path / "outbox.sqlite3"
+    path.write_bytes(b"this is not a database" * 500)
+    with pytest.raises(OutboxCorrupt) as err:
+        Outbox.open(path, pub)
+    assert str(path) in str(err.value) and "damaged" in str(err.value)
+    moved = err.value.moved_to
+    assert moved is not None and moved.name.startswith("outbox.sqlite3.corrupt-")
+    assert moved.read_bytes().startswith(b"this is not a database")
+    assert not path.exists()
+    # the caller decides to start fresh
+    with Outbox.open(path, pub, start_fresh=True) as box:
+        assert box.pending_count() == 0
+
+
+def test_damaged_pages_are_caught_by_quick_check(tmp_path: Path, pub):
+    path = tmp_path / "outbox.sqlite3"
+    with Outbox.open(path, pub) as box:
+        for _ in range(40):
+            resident_item(box, image=os.urandom(2000))
+    data = bytearray(path.read_bytes())
+    page = 4096
+    assert len(data) > 8 * page
+    data[3 * page : 6 * page] = os.urandom(3 * page)  # scribble over b-tree pages
+    path.write_bytes(bytes(data))
+    with pytest.raises(OutboxCorrupt) as err:
+        Outbox.open(path, pub)
+    assert err.value.moved_to is not None and err.value.moved_to.exists()
+
+
+def test_missing_database_that_existed_is_reported(tmp_path: Path, pub):
+    path = tmp_path / "outbox.sqlite3"
+    with Outbox.open(path, pub) as box:
+        resident_item(box)
+    path.unlink()
+    with pytest.raises(OutboxMissing, match="missing"):
+        Outbox.open(path, pub)
+    with Outbox.open(path, pub, start_fresh=True) as box:
+        assert box.pending_count() == 0
+
+
+@pytest.fixture
+def tiny_fs(tmp_path: Path):
+    """A real 512 KiB tmpfs: the disk really fills up (we run as root in CI)."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, f"cannot mount a tmpfs for the disk-full test: {done.stderr}"
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def test_disk_full_refuses_cleanly_and_recovers(tiny_fs: Path, pub):
+    path = tiny_fs / "outbox.sqlite3"
+    filler = tiny_fs / "logs.bin"  # something else filled the disk
+    filler.write_bytes(os.urandom(100_000))
+    box = Outbox.open(path, pub, checkpoint_interval_s=0)
+    stored = []
+    with pytest.raises(OutboxFull, match="not stored"):
+        for _ in range(200):
+            stored.append(resident_item(box, image=os.urandom(5_000)))
+    assert 2 <= len(stored) < 200
+    assert box.pending_count() == len(stored)  # nothing half-written
+    assert box.integrity_check() == ["ok"]
+    # space comes back: the outbox works again, and what was acknowledged is still there
+    filler.unlink()
+    again = resident_item(box, image=os.urandom(20_000))
+    assert box.lookup(again.local_ref).state == "pending"
+    assert {i.key for i in box.next_batch(500, 10**8, 0)} == {r.key for r in [*stored, again]}
+    box.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == len(stored) + 1
+    conn.close()
+
+
+def test_backlog_query_streams_with_limit(tmp_path: Path, pub):
+    """100,000 queued items: the batch query walks the primary key with LIMIT, no sort, no
+    full fetch, and a batch costs the same at the head of a huge backlog as of a small one."""
+    path = tmp_path / "outbox.sqlite3"
+    with Outbox.open(path, pub) as box:
+        resident_item(box)  # creates the schema
+    conn = sqlite3.connect(path)
+    blob = os.urandom(600)
+    conn.executemany(
+        "INSERT INTO outbox(key, kind, stream, seq, local_ref, created_at, size, display, kid, sealed)"
+        " VALUES (?, 'audit', ?, 1, ?, 0, 1200, '{}', 'k', ?)",
+        ((str(uuid.uuid4()), f"s{i}", f"KIOSK-X-{i:08d}", blob) for i in range(100_000)),
+    )
+    conn.commit()
+    conn.close()
+    statements: list[str] = []
+    with Outbox.open(path, pub) as box:
+        plan = " | ".join(box.explain_next_batch())
+        assert "TEMP B-TREE" not in plan and "SCAN o" in plan
+        box._conn.set_trace_callback(statements.append)
+        batch = box.next_batch(100, 1_000_000, 1.0)
+        assert len(batch) == 100 and batch[0].stream == "session-1"
+        box._conn.set_trace_callback(None)
+        assert any("LIMIT" in s for s in statements)
+        box.mark_delivered(
+            [{"key": i.key, "status": "accepted", "reference": "ZW1"} for i in batch]
+        )
+        assert box.stats().depth == 100_001 - 100
+        # the outbox's own page cache stays bounded whatever the backlog (default 2 MiB)
+        assert box.pragma("cache_size") >= -4096
