@@ -15,7 +15,17 @@ import sys
 from kiosk import __version__
 from kiosk.config import ConfigError
 
-COMMANDS = ("run", "diag", "idcard", "printer", "smartcard", "camera", "outbox", "platform", "bench")
+COMMANDS = (
+    "run",
+    "diag",
+    "idcard",
+    "printer",
+    "smartcard",
+    "camera",
+    "outbox",
+    "platform",
+    "bench",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

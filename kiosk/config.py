@@ -63,11 +63,20 @@ class IdCardConfig(_Section):
     baudrate: Literal[9600, 19200, 38400, 57600, 115200] = 115200
     poll_interval_s: float = Field(0.5, gt=0, le=10)
     timeout_s: float = Field(3.0, gt=0, le=30)
+    reconnect_interval_s: float = Field(1.0, gt=0, le=60)
+    read_fingerprints: bool = False  # 30 10 instead of 30 01
+    read_appended_address: bool = True  # 30 03 (追加住址) after the main read
+    emulator_pace: bool = True  # emulated mode: pace replies to the baud rate like a UART
+    # emulated mode: a synthetic card already on the reader at start ("" = none)
+    demo_card: Literal["", "resident", "hk_mo_tw_permit", "foreign_2017", "foreign_2023"] = ""
 
 
 class SmartCardConfig(_Section):
     mode: Literal["emulated", "pcsc", "off"] = "emulated"
     reader: str = ""  # substring of the PC/SC reader name; empty takes the first
+    start_pcscd: bool = True  # start `pcscd --foreground` if none runs (needs root)
+    vpcd_port: int = Field(35963, ge=1, le=65535)  # emulated: vpcd slot 0 = 35963, 1 = 35964
+    read_timeout_s: float = Field(10.0, gt=0, le=60)
 
 
 class PrinterConfig(_Section):
@@ -150,7 +159,9 @@ class ConfigError(Exception):
     """A configuration problem, worded for the technician who has to fix it."""
 
 
-def load_config(path: str | Path | None = None, environ: dict[str, str] | None = None) -> KioskConfig:
+def load_config(
+    path: str | Path | None = None, environ: dict[str, str] | None = None
+) -> KioskConfig:
     environ = dict(os.environ if environ is None else environ)
     if path is None and environ.get(ENV_CONFIG_FILE):
         path = environ[ENV_CONFIG_FILE]

@@ -101,10 +101,45 @@ class Services:
                 try:
                     result.append(self.devices[kind].health())
                 except Exception as exc:
-                    result.append(DeviceHealth(kind, DeviceState.HARDWARE_ERROR, f"status failed: {exc}"))
+                    result.append(
+                        DeviceHealth(kind, DeviceState.HARDWARE_ERROR, f"status failed: {exc}")
+                    )
             elif kind in self.failures:
                 result.append(DeviceHealth(kind, DeviceState.HARDWARE_ERROR, self.failures[kind]))
         return result
 
     def device(self, kind: str) -> Device | None:
         return self.devices.get(kind)
+
+    def forget_resident(self) -> None:
+        """A session ended: every part drops what it cached about the resident."""
+        for device in self.devices.values():
+            forget = getattr(device, "forget", None)
+            if callable(forget):
+                try:
+                    forget()
+                except Exception:
+                    log.exception("device failed to forget", extra={"device": device.kind})
+
+    def network_state(self) -> tuple[str, int]:
+        """("online" | "offline" | "syncing", items waiting); never touches the network."""
+        state = getattr(self.sync, "state", None)
+        if state is None:
+            return ("offline", 0)
+        try:
+            current = state()
+        except Exception:
+            log.exception("sync state failed")
+            return ("offline", 0)
+        return (current.status, current.pending)
+
+    def record_audit(self, event: str, **fields: Any) -> None:
+        """An audit event (no personal data) for the platform, through the outbox."""
+        log.info("audit", extra={"event": event, **fields})
+        if self.outbox is None:
+            return
+        try:
+            key = self.outbox.new_transaction_key()
+            self.outbox.enqueue(key, "audit", "audit", {"event": event, **fields}, {})
+        except Exception:
+            log.exception("audit event could not be queued", extra={"event": event})

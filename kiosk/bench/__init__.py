@@ -26,9 +26,18 @@ class BenchResult:
     note: str = ""
 
     @classmethod
-    def compare(cls, name: str, value: float, unit: str, baseline: float | None, note: str = "") -> BenchResult:
+    def compare(
+        cls, name: str, value: float, unit: str, baseline: float | None, note: str = ""
+    ) -> BenchResult:
         ratio = round(value / baseline, 3) if baseline else None
-        return cls(name, round(value, 6), unit, None if baseline is None else round(baseline, 6), ratio, note)
+        return cls(
+            name,
+            round(value, 6),
+            unit,
+            None if baseline is None else round(baseline, 6),
+            ratio,
+            note,
+        )
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)

@@ -21,7 +21,10 @@ def handle(args: argparse.Namespace) -> int:
     known = {m.__name__.rsplit(".", 1)[-1] for m in groups()}
     unknown = set(args.groups) - known
     if unknown:
-        print(f"error: unknown benchmark group(s) {sorted(unknown)}; known: {sorted(known)}", file=sys.stderr)
+        print(
+            f"error: unknown benchmark group(s) {sorted(unknown)}; known: {sorted(known)}",
+            file=sys.stderr,
+        )
         return 2
     if not args.json:
         print(f"{'benchmark':48} {'value':>12} {'unit':8} {'baseline':>12} {'ratio':>8}")
@@ -31,5 +34,8 @@ def handle(args: argparse.Namespace) -> int:
         else:
             base = "" if result.baseline is None else f"{result.baseline:.4g}"
             ratio = "" if result.ratio is None else f"{result.ratio:.3g}"
-            print(f"{result.name:48} {result.value:12.4g} {result.unit:8} {base:>12} {ratio:>8}", flush=True)
+            print(
+                f"{result.name:48} {result.value:12.4g} {result.unit:8} {base:>12} {ratio:>8}",
+                flush=True,
+            )
     return 0

@@ -1,0 +1,310 @@
+"""The kiosk's Textual app: full screen, no way out for a resident, one session at a time.
+
+Residents cannot quit or suspend it (no bindings; Textual's driver turns ctrl+c/ctrl+z into
+keys). Staff leave through staff mode; a technician stops it with SIGTERM/SIGINT/SIGHUP.
+Devices, the outbox and the platform are reached only through `Services`; their blocking
+calls run in thread workers, and one failing part shows as a degraded service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import time
+from typing import Any
+
+from textual import events, work
+from textual.app import App
+from textual.message import Message
+from textual.message_pump import active_message_pump
+from textual.widgets import Button
+
+from kiosk.config import KioskConfig
+from kiosk.devices.base import DeviceEvent, EventKind
+from kiosk.i18n import LANGUAGES, t
+from kiosk.screens.base import KioskScreen
+from kiosk.screens.countdown import CountdownScreen
+from kiosk.screens.home import HomeScreen
+from kiosk.services import Services
+from kiosk.session import Clock, IdlePhase, IdleTimer, ResidentSession
+from kiosk.widgets.chrome import BottomBar, Translatable
+
+log = logging.getLogger(__name__)
+
+# Journey name (from the home screen) -> "module:Class" of its first screen, imported on use
+# so the first screen appears before the journey code is loaded.
+JOURNEYS = {
+    "idcard": "kiosk.screens.idcard:IdCardScreen",
+    "scan": "kiosk.screens.scan:ScanScreen",
+    "guide": "kiosk.screens.guide:GuideScreen",
+    "ticket": "kiosk.screens.ticket:TicketScreen",
+    "progress": "kiosk.screens.progress:ProgressScreen",
+}
+
+
+class DeviceEventMessage(Message):
+    """A device event, carried from a device thread onto the app's thread."""
+
+    def __init__(self, event: DeviceEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+class KioskApp(App[int], inherit_bindings=False):
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    ALLOW_SELECT = False
+    BINDINGS = []  # nothing a resident can press leaves the app
+
+    def __init__(
+        self,
+        config: KioskConfig,
+        services: Services | None = None,
+        *,
+        clock: Clock = time.monotonic,
+        start_services: bool = True,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.services = services or Services(config)
+        self.language = config.ui.language
+        self.elder = config.ui.elder_mode
+        self.idle = IdleTimer(clock=clock, countdown=config.ui.countdown_s)
+        self.session: ResidentSession | None = None
+        self.health: dict[str, bool] = {}
+        self.staff_calls = 0
+        self._start_services = start_services
+        self._unsubscribe = self.services.events.subscribe(
+            lambda event: self.post_message(DeviceEventMessage(event))
+        )
+        self.animation_level = "none"
+
+    # --- lifecycle -------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.title = t("app.title", self.language)
+        self.set_class(self.elder, "-elder")
+        self.theme = "kiosk-elder" if self.elder else "kiosk"
+        self._install_signal_handlers()
+        self.push_screen(HomeScreen())
+        self.set_interval(0.5, self.check_inactivity, name="inactivity")
+        self.set_interval(3, self.refresh_status, name="status")
+        if self._start_services:
+            self._boot_services()
+        self.call_after_refresh(self._announce_ready)
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return {}
+
+    def on_load(self) -> None:
+        from kiosk.theme import THEMES
+
+        for theme in THEMES:
+            self.register_theme(theme)
+
+    def _install_signal_handlers(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.add_signal_handler(sig, self._technician_stop, sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            log.warning("cannot install signal handlers; stop with SIGKILL")
+
+    def _technician_stop(self, sig: signal.Signals) -> None:
+        log.info("stopping on signal", extra={"signal": sig.name})
+        self.end_session("shutdown")
+        self.exit(0)
+
+    def _announce_ready(self) -> None:
+        """For `kiosk bench`: say when the home screen is up (and leave if asked to)."""
+        fd = os.environ.get("KIOSK_READY_FD")
+        if fd:
+            with contextlib.suppress(OSError):
+                os.write(int(fd), b"ready\n")
+        if os.environ.get("KIOSK_EXIT_WHEN_READY"):
+            self.exit(0)
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
+
+    @work(thread=True, exit_on_error=False, group="services", name="start services")
+    def _boot_services(self) -> None:
+        self.services.start()
+        self.call_from_thread(self.refresh_status)
+
+    # --- one broken screen never takes the terminal down ------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        pump = active_message_pump.get(None)
+        screen = getattr(pump, "screen", None) if pump is not self else None
+        recoverable = (
+            self.is_running
+            and isinstance(screen, KioskScreen)
+            and not isinstance(screen, HomeScreen)
+        )
+        log.error(
+            "unhandled error in the UI",
+            exc_info=error,
+            extra={"where": type(pump).__name__, "recovered": recoverable},
+        )
+        if not recoverable:
+            super()._handle_exception(error)
+            return
+        self.call_later(self.end_session, "error")
+
+    # --- input and the resident's session --------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.Paste):
+            self.note_activity()
+        await super().on_event(event)
+
+    def note_activity(self) -> None:
+        if self.session is None:
+            self.start_session()
+        else:
+            self.idle.touch()
+
+    def start_session(self) -> ResidentSession:
+        self.session = ResidentSession()
+        self._apply_idle_policy()
+        self.idle.start()
+        log.info("session started", extra={"session": self.session.id})
+        return self.session
+
+    def end_session(self, reason: str) -> None:
+        """Drop the resident's data from memory and screen; return to the attract screen."""
+        session, self.session = self.session, None
+        self.idle.stop()
+        if session is not None:
+            session.wipe()
+            log.info("session ended", extra={"session": session.id, "reason": reason})
+        self.services.forget_resident()
+        while len(self.screen_stack) > 2:  # [default, home, ...]
+            self.pop_screen()
+        for screen in self.screen_stack:
+            if isinstance(screen, KioskScreen):
+                screen.forget_resident()
+
+    def continue_session(self) -> None:
+        self.idle.touch()
+        self.check_inactivity()
+
+    def check_inactivity(self) -> None:
+        phase = self.idle.phase()
+        warning = self.screen if isinstance(self.screen, CountdownScreen) else None
+        if phase is IdlePhase.WARNING:
+            if warning is None:
+                self.push_screen(CountdownScreen(self.idle.seconds_left()))
+            else:
+                warning.set_seconds(self.idle.seconds_left())
+        elif phase is IdlePhase.EXPIRED:
+            self.end_session("timeout")
+        elif warning is not None:
+            self.pop_screen()
+
+    def screen_resumed(self, screen: KioskScreen) -> None:
+        self._apply_idle_policy(screen)
+        screen.show_status(self.status_snapshot())
+
+    def _apply_idle_policy(self, screen: KioskScreen | None = None) -> None:
+        screen = screen or (self.screen if isinstance(self.screen, KioskScreen) else None)
+        base = self.config.ui.elder_idle_timeout_s if self.elder else self.config.ui.idle_timeout_s
+        self.idle.timeout = base * (screen.IDLE_FACTOR if screen else 1.0)
+        self.idle.countdown = self.config.ui.countdown_s * (2 if self.elder else 1)
+
+    # --- language, 长辈模式, call staff ---------------------------------------------
+    def t(self, key: str, **values: object) -> str:
+        return t(key, self.language, **values)
+
+    def set_language(self, language: str) -> None:
+        if language not in LANGUAGES:
+            raise ValueError(language)
+        self.language = language
+        self.title = t("app.title", language)
+        self._retranslate()
+
+    def set_elder(self, on: bool) -> None:
+        self.elder = on
+        self.set_class(on, "-elder")
+        self.theme = "kiosk-elder" if on else "kiosk"
+        self._apply_idle_policy()
+        self._retranslate()
+
+    def _retranslate(self) -> None:
+        for screen in self.screen_stack:
+            for widget in screen.query("*"):
+                if isinstance(widget, Translatable):
+                    widget.retranslate()  # type: ignore[attr-defined]
+            for bar in screen.query(BottomBar):
+                bar.sync_state()
+            if isinstance(screen, KioskScreen):
+                screen.retranslate()
+                screen.show_status(self.status_snapshot())
+
+    def call_staff(self) -> None:
+        self.staff_calls += 1
+        self.services.record_audit("staff_called", screen=type(self.screen).__name__)
+        self.notify(self.t("chrome.staff_called"), timeout=8)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button_id = event.button.id or ""
+        if button_id.startswith("lang-"):
+            self.set_language(button_id.removeprefix("lang-"))
+        elif button_id == "chrome-elder":
+            self.set_elder(not self.elder)
+        elif button_id == "chrome-staff":
+            self.call_staff()
+        elif button_id == "chrome-home":
+            while len(self.screen_stack) > 2:
+                self.pop_screen()
+        else:
+            return
+        event.stop()
+
+    # --- journeys ----------------------------------------------------------------------
+    def open_journey(self, name: str) -> None:
+        import importlib
+
+        module_name, _, class_name = JOURNEYS[name].partition(":")
+        screen_class = getattr(importlib.import_module(module_name), class_name)
+        self.push_screen(screen_class())
+
+    # --- devices and network ----------------------------------------------------------
+    def device_usable(self, kind: str) -> bool:
+        return self.health.get(kind, True)
+
+    def on_device_event_message(self, message: DeviceEventMessage) -> None:
+        event = message.event
+        if event.kind is EventKind.CARD_PLACED and self.session is None:
+            self.start_session()
+        handler = getattr(self.screen, "on_device_event", None)
+        if handler:
+            handler(event)
+        self.refresh_status()
+
+    def status_snapshot(self) -> dict[str, Any]:
+        network, pending = self.services.network_state()
+        if network == "syncing":
+            network_text = self.t("chrome.syncing", n=pending)
+        else:
+            network_text = self.t(f"chrome.{network}")
+        down = [kind for kind, ok in self.health.items() if not ok]
+        degraded = (
+            self.t("chrome.degraded", names="、".join(self.t(f"device.{k}") for k in down))
+            if down
+            else ""
+        )
+        return {
+            "terminal": self.config.terminal.name,
+            "network": network,
+            "network_text": network_text,
+            "degraded_text": degraded,
+        }
+
+    def refresh_status(self) -> None:
+        self.health = {h.device: h.healthy for h in self.services.health()}
+        for kind in self.services.failures:
+            self.health.setdefault(kind, False)
+        if isinstance(self.screen, KioskScreen):
+            self.screen.show_status(self.status_snapshot())

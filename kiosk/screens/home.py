@@ -1,0 +1,59 @@
+"""The attract / home screen: the five ways in, big enough for a fingertip."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Grid
+from textual.widgets import Button
+
+from kiosk.screens.base import KioskScreen
+from kiosk.widgets.bigtext import BigText
+from kiosk.widgets.chrome import TButton, TLabel
+
+# (button id, i18n key, device the action needs or None). 长辈模式 shows fewer choices:
+# scanning a phone QR code is hidden there, the ID card covers the same need.
+ACTIONS = (
+    ("home-idcard", "home.idcard", "idcard"),
+    ("home-scan", "home.scan", "camera"),
+    ("home-guide", "home.guide", None),
+    ("home-ticket", "home.ticket", None),
+    ("home-progress", "home.progress", None),
+)
+
+
+class HomeScreen(KioskScreen):
+    SHOW_HOME = False
+
+    def compose_body(self) -> ComposeResult:
+        yield BigText(id="welcome-big", classes="elder-only")
+        yield TLabel("home.welcome", id="welcome", classes="title normal-only")
+        yield TLabel("home.hint", id="hint", classes="hint")
+        with Grid(id="home-actions"):
+            for button_id, key, _device in ACTIONS:
+                extra = " normal-only" if button_id == "home-scan" else ""
+                yield TButton(key, id=button_id, classes="action" + extra, variant="primary")
+        yield TLabel("home.hint", id="home-message", classes="message")
+
+    def on_mount(self) -> None:
+        self.query_one("#home-message", TLabel).display = False
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        big = self.query_one("#welcome-big", BigText)
+        big.update(self.query_one("#welcome", TLabel).text_for(self.app.language))  # type: ignore[attr-defined]
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        for button_id, key, device in ACTIONS:
+            if event.button.id != button_id:
+                continue
+            event.stop()
+            if device and not self.app.device_usable(device):  # type: ignore[attr-defined]
+                message = self.query_one("#home-message", TLabel)
+                message.set_key("home.unavailable", name=self.app.t(key))  # type: ignore[attr-defined]
+                message.display = True
+                return
+            self.query_one("#home-message", TLabel).display = False
+            self.app.open_journey(button_id.removeprefix("home-"))  # type: ignore[attr-defined]
+
+    def forget_resident(self) -> None:
+        self.query_one("#home-message", TLabel).display = False

@@ -1,0 +1,91 @@
+"""Large CJK text drawn with half-block characters, for 长辈模式 headings.
+
+A terminal cannot change its font size per widget, so the heading is rasterised with Pillow
+from a CJK font and drawn as "▀▄█" cells (two square pixels per cell). When no CJK font is
+installed or the text does not fit the width, it falls back to ordinary bold text.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from rich.text import Text
+from textual.widget import Widget
+
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+)
+_CELLS = {(False, False): " ", (True, False): "▀", (False, True): "▄", (True, True): "█"}
+
+
+def font_path() -> Path | None:
+    for candidate in FONT_CANDIDATES:
+        if Path(candidate).exists():
+            return Path(candidate)
+    return None
+
+
+@lru_cache(maxsize=64)
+def rasterise(text: str, pixel_height: int) -> tuple[str, ...]:
+    """Lines of half-block characters showing `text` at `pixel_height` pixels."""
+    from PIL import Image, ImageDraw, ImageFont  # only needed in 长辈模式
+
+    path = font_path()
+    if path is None:
+        return ()
+    font = ImageFont.truetype(str(path), pixel_height)
+    left, top, right, bottom = font.getbbox(text)
+    width, height = max(1, right - left), max(1, bottom - top)
+    height += height % 2
+    image = Image.new("1", (width, height), 0)
+    ImageDraw.Draw(image).text((-left, -top), text, font=font, fill=1)
+    pixels = image.load()
+    lines = []
+    for y in range(0, height, 2):
+        lines.append(
+            "".join(
+                _CELLS[bool(pixels[x, y]), bool(pixels[x, y + 1])] for x in range(width)
+            ).rstrip()
+        )
+    return tuple(lines)
+
+
+class BigText(Widget):
+    """A heading that grows to fill its width, down to MIN_PIXELS, else plain text."""
+
+    DEFAULT_CSS = "BigText { height: auto; width: 1fr; }"
+    MAX_PIXELS = 16
+    MIN_PIXELS = 10
+
+    def __init__(
+        self, text: str = "", *, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self._text = text
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    def update(self, text: str) -> None:
+        self._text = text
+        self.refresh(layout=True)
+
+    def _lines(self, width: int) -> tuple[str, ...]:
+        for pixels in range(self.MAX_PIXELS, self.MIN_PIXELS - 1, -2):
+            lines = rasterise(self._text, pixels)
+            if lines and max(len(line) for line in lines) <= width:
+                return lines
+        return ()
+
+    def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[no-untyped-def]
+        return len(self._lines(width)) or 1
+
+    def render(self) -> Text:
+        lines = self._lines(self.size.width)
+        if not lines:
+            return Text(self._text, style="bold")
+        return Text("\n".join(lines))

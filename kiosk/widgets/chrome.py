@@ -1,0 +1,121 @@
+"""What every screen shows: the top bar (terminal, network, clock) and the bottom bar
+(language switch, 长辈模式, 呼叫工作人员, home)."""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Static
+
+from kiosk.i18n import LANGUAGE_LABELS, LANGUAGES, t
+
+
+class Translatable:
+    """Mixin for widgets whose text comes from an i18n key; `retranslate` re-reads it."""
+
+    i18n_key: str
+    i18n_values: dict[str, object]
+
+    def text_for(self, language: str) -> str:
+        return t(self.i18n_key, language, **self.i18n_values)
+
+
+class TLabel(Static, Translatable):
+    def __init__(
+        self, key: str, *, id: str | None = None, classes: str | None = None, **values: object
+    ) -> None:
+        self.i18n_key, self.i18n_values = key, values
+        super().__init__("", id=id, classes=classes)
+
+    def on_mount(self) -> None:
+        self.retranslate()
+
+    def set_key(self, key: str, **values: object) -> None:
+        self.i18n_key, self.i18n_values = key, values
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.update(self.text_for(self.app.language))  # type: ignore[attr-defined]
+
+
+class TButton(Button, Translatable):
+    def __init__(
+        self,
+        key: str,
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+        variant: str = "default",
+        **values: object,
+    ) -> None:
+        self.i18n_key, self.i18n_values = key, values
+        super().__init__("", id=id, classes=classes, variant=variant)  # type: ignore[arg-type]
+
+    def on_mount(self) -> None:
+        self.retranslate()
+
+    def set_key(self, key: str, **values: object) -> None:
+        self.i18n_key, self.i18n_values = key, values
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.label = self.text_for(self.app.language)  # type: ignore[attr-defined]
+
+
+class TopBar(Horizontal):
+    """Terminal name, network state and clock; a degraded-service line when needed."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="terminal-name")
+        yield Static(id="network")
+        yield Static(id="clock")
+
+    def on_mount(self) -> None:
+        self.show(self.app.status_snapshot())  # type: ignore[attr-defined]
+
+    def show(self, status: dict[str, object]) -> None:
+        self.query_one("#terminal-name", Static).update(str(status["terminal"]))
+        network = self.query_one("#network", Static)
+        network.update(str(status["network_text"]))
+        network.set_class(status["network"] == "offline", "-offline")
+        self.query_one("#clock", Static).update(time.strftime("%Y-%m-%d %H:%M"))
+
+
+class DegradedLine(Static):
+    def on_mount(self) -> None:
+        self.show(self.app.status_snapshot())  # type: ignore[attr-defined]
+
+    def show(self, status: dict[str, object]) -> None:
+        text = str(status.get("degraded_text") or "")
+        self.update(text)
+        self.display = bool(text)
+
+
+class BottomBar(Horizontal):
+    def __init__(self, *, show_home: bool) -> None:
+        super().__init__()
+        self._show_home = show_home
+
+    def compose(self) -> ComposeResult:
+        if self._show_home:
+            yield TButton("chrome.home", id="chrome-home", classes="chrome")
+        for language in LANGUAGES:
+            yield Button(LANGUAGE_LABELS[language], id=f"lang-{language}", classes="chrome lang")
+        yield TButton("chrome.elder.off", id="chrome-elder", classes="chrome")
+        yield TButton("chrome.call_staff", id="chrome-staff", classes="chrome", variant="warning")
+
+    def on_mount(self) -> None:
+        self.sync_state()
+
+    def sync_state(self) -> None:
+        app = self.app
+        for language in LANGUAGES:
+            self.query_one(f"#lang-{language}", Button).set_class(
+                language == app.language,
+                "-current",  # type: ignore[attr-defined]
+            )
+        elder = self.query_one("#chrome-elder", TButton)
+        elder.set_key("chrome.elder.on" if app.elder else "chrome.elder.off")  # type: ignore[attr-defined]
+        elder.set_class(app.elder, "-current")  # type: ignore[attr-defined]
