@@ -90,6 +90,10 @@ class PrinterConfig(_Section):
     profile: str = "default"
     width_chars: int = Field(32, ge=24, le=64)  # 58 mm paper: 32, 80 mm paper: 48
     timeout_s: float = Field(5.0, gt=0, le=60)
+    poll_interval_s: float = Field(2.0, gt=0, le=60)  # background DLE EOT status poll
+    job_timeout_s: float = Field(30.0, gt=0, le=600)  # wait for the end-of-job acknowledgement
+    confirm_printed: bool = True  # GS r 1 after each job; off for printers that never answer it
+    dsrdtr: bool = False  # serial hardware flow control (DSR/DTR)
 
 
 class CameraConfig(_Section):
@@ -125,6 +129,14 @@ class PlatformConfig(_Section):
     public_key_file: Path | None = None  # platform's X25519 key for outbox encryption
     timeout_s: float = Field(10, gt=0, le=120)
     heartbeat_s: float = Field(60, ge=5, le=3600)
+    # The reference server (`kiosk platform serve`, and the built-in mode's embedded copy).
+    server_data_dir: Path | None = None  # default: <terminal data_dir>/platform
+    database_url: str = ""  # empty: SQLite in server_data_dir; postgresql://… for a fleet
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(8700, ge=0, le=65535)
+
+    def server_data_path(self, terminal_data: Path) -> Path:
+        return (self.server_data_dir or terminal_data / "platform").expanduser()
 
     @field_validator("url")
     @classmethod
