@@ -4,9 +4,13 @@ The terminal does not match faces (the ID photo needs a licensed WLT decoder); i
 frame with one face that is large, centred, lit and sharp, and the platform verifies it.
 
 Detector: OpenCV's stock Haar frontal-face cascade, shipped inside the pinned
-opencv-python-headless 4.14 wheel (no model download, no extra package). It runs on a copy
-downscaled to DETECT_WIDTH px, which `kiosk bench camera` measures at several times the
-speed of full-resolution detection. YuNet would need an ONNX file that no package we pin ships.
+opencv-python-headless 4.14 wheel (no model download, no extra package). YuNet
+(FaceDetectorYN) would need an ONNX file that no package we pin ships, so it was not an
+option here. Measured on this shared 2-core VM (`kiosk bench camera`): check_face runs at
+~20-65 frames/s on 640x480 (depending on load), above the camera's 15 fps, and finds
+the drawn test faces from 90 px across up. Detecting on a 320 px wide copy is only ~1.0-1.5x
+faster than full resolution with the same smallest face (the cascade's own pyramid does the
+scaling); a scale step of 1.2 would be ~1.8x faster but missed a small face in trials.
 
 A FaceCheck holds numbers and a box only, never pixels: the image stays with the caller.
 """
@@ -22,7 +26,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 # Detection runs on a copy this wide: a face we would accept (>= MIN_FACE_WIDTH_RATIO of the
-# frame) is still >= 64 px there, well above the cascade's 24 px window, at ~1/4 of the cost.
+# frame) is still >= 64 px there, well above the cascade's 24 px window.
 DETECT_WIDTH = 320
 # Smallest face the detector looks for, in DETECT_WIDTH pixels: smaller faces are far too
 # far away to be "too small" in any useful sense, and small windows cost most of the time.
