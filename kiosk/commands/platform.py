@@ -1,0 +1,185 @@
+"""`kiosk platform`: run the reference server and manage its terminals, commands and keys."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kiosk.commands import config_from, fail, print_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("platform", help="reference platform server and its tools")
+    psub = p.add_subparsers(dest="platform_command", metavar="ACTION", required=True)
+
+    def server_args(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--data-dir", help="server data dir (default: <terminal data_dir>/platform)")
+        q.add_argument("--database-url", help="postgresql://… (default: SQLite in the data dir)")
+
+    q = psub.add_parser("serve", help="run the reference platform server in the foreground")
+    q.add_argument("--host", help="listen address (default from config: 127.0.0.1)")
+    q.add_argument("--port", type=int, help="listen port (default from config: 8700; 0: any)")
+    q.add_argument("--fault", action="append", default=[], metavar="SPEC",
+                   help="misbehave, e.g. drop:n=2, 5xx:p=0.2,status=502, 429:seconds=3, "
+                        "latency:seconds=0.5, malformed:n=1, schema:n=1 (repeatable)")  # fmt: skip
+    server_args(q)
+    q.set_defaults(handler=serve)
+
+    q = psub.add_parser("command", help="queue a command for a terminal's next heartbeat")
+    q.add_argument("terminal", help="terminal id, e.g. KIOSK-DEMO-0001")
+    q.add_argument("action", choices=["lock", "unlock", "refresh_catalog"])
+    server_args(q)
+    q.set_defaults(handler=command)
+
+    q = psub.add_parser("terminal", help="register a terminal (id and shared secret)")
+    q.add_argument("terminal", help="terminal id")
+    q.add_argument("--secret", help="shared secret (default: a new random one, printed)")
+    server_args(q)
+    q.set_defaults(handler=terminal)
+
+    q = psub.add_parser("qr-token", help="demo: issue a one-time QR login token for a resident")
+    q.add_argument("id_number", help="a demo resident's ID number")
+    q.add_argument("--qr", action="store_true", help="also draw the QR code in the terminal")
+    server_args(q)
+    q.set_defaults(handler=qr_token)
+
+    q = psub.add_parser("openapi", help="print the API document (openapi.yaml)")
+    q.add_argument("--write", action="store_true", help="regenerate openapi.yaml from the models")
+    q.set_defaults(handler=openapi)
+
+    q = psub.add_parser("keygen", help="create the server's X25519 key pair for outbox sealing")
+    q.add_argument("--data-dir", help="server data dir (default: <terminal data_dir>/platform)")
+    q.add_argument("--force", action="store_true",
+                   help="replace an existing key (items sealed to the old key will be rejected)")  # fmt: skip
+    q.set_defaults(handler=keygen)
+
+
+def _data_dir(args: argparse.Namespace) -> tuple[Path, str | None]:
+    config = config_from(args)
+    pc = config.platform
+    data = (
+        Path(args.data_dir).expanduser()
+        if args.data_dir
+        else pc.server_data_path(config.terminal.data_path)
+    )
+    url = getattr(args, "database_url", None) or pc.database_url or None
+    return data, url
+
+
+def _storage(args: argparse.Namespace):  # noqa: ANN202 - lazy import
+    from kiosk.platform.server.db import Storage
+
+    data, url = _data_dir(args)
+    return Storage.open(data, url)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+
+    from kiosk.platform.server.app import PlatformServer
+    from kiosk.platform.server.faults import Fault
+
+    config = config_from(args)
+    data, url = _data_dir(args)
+    try:
+        faults = [Fault.parse(spec) for spec in args.fault]
+    except ValueError as exc:
+        return fail(str(exc), 2)
+    host = args.host or config.platform.listen_host
+    port = config.platform.listen_port if args.port is None else args.port
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    server = PlatformServer(data, url, faults)
+    where = url.split("@")[-1] if url else str(data / "platform.sqlite3")
+    print(f"platform server on http://{host}:{port} (data {data}, database {where})", flush=True)
+    print(f"public key for terminals: {server.public_key_path}", flush=True)
+    try:
+        uvicorn.run(server.app, host=host, port=port, log_level="info", lifespan="off")
+    finally:
+        server.close()
+    return 0
+
+
+def command(args: argparse.Namespace) -> int:
+    storage = _storage(args)
+    try:
+        if storage.secret_for(args.terminal) is None:
+            return fail(
+                f"unknown terminal {args.terminal!r} (register it with `kiosk platform terminal`)"
+            )
+        command_id = storage.queue_command(args.terminal, args.action)
+    finally:
+        storage.close()
+    print(
+        f"queued {args.action} for {args.terminal} (command {command_id}); delivered on its next heartbeat"
+    )
+    return 0
+
+
+def terminal(args: argparse.Namespace) -> int:
+    import secrets
+
+    secret = args.secret or secrets.token_urlsafe(32)
+    storage = _storage(args)
+    try:
+        storage.add_terminal(args.terminal, secret)
+    finally:
+        storage.close()
+    print(f"terminal {args.terminal} registered")
+    if not args.secret:
+        print(f"secret (put it in the terminal's platform.secret_file): {secret}")
+    return 0
+
+
+def qr_token(args: argparse.Namespace) -> int:
+    import json
+
+    from kiosk.platform.server.app import PlatformServer
+
+    data, url = _data_dir(args)
+    server = PlatformServer(data, url)
+    try:
+        response = server.new_qr_token(args.id_number.strip())
+    finally:
+        server.close()
+    body = json.loads(bytes(response.body))
+    if response.status_code != 200:
+        return fail(body.get("reason", "cannot issue a token"))
+    print_json(body)
+    if args.qr:
+        import qrcode
+
+        code = qrcode.QRCode(border=1)
+        code.add_data(body["token"])
+        code.print_ascii(out=sys.stdout, invert=True)
+    return 0
+
+
+def openapi(args: argparse.Namespace) -> int:
+    from kiosk.platform.openapi import DOCUMENT_PATH, document_text
+
+    text = document_text()
+    if args.write:
+        DOCUMENT_PATH.write_text(text, encoding="utf-8")
+        print(f"wrote {DOCUMENT_PATH}", file=sys.stderr)
+    sys.stdout.write(text)
+    return 0
+
+
+def keygen(args: argparse.Namespace) -> int:
+    from kiosk.offline import crypto
+    from kiosk.platform.server.app import PRIVATE_KEY_FILE, PUBLIC_KEY_FILE
+
+    data, _ = _data_dir(args)
+    private, public = data / PRIVATE_KEY_FILE, data / PUBLIC_KEY_FILE
+    if private.exists() and not args.force:
+        return fail(f"{private} exists; --force replaces it (items sealed to it become unreadable)")
+    key = crypto.generate_keypair(private, public)
+    print(f"key id {crypto.key_id(key.public_key())}")
+    print(f"private key: {private} (0600, stays on the server)")
+    print(f"public key:  {public} (copy to terminals as platform.public_key_file)")
+    return 0

@@ -1,0 +1,252 @@
+"""The terminal's client for the platform API (httpx, signed requests, typed errors).
+
+Every response is checked against the API's models before a caller sees it: a body that is
+not what the document promises raises PlatformBadResponse, so a screen never meets a
+KeyError. TLS verification is always on for https; `ca_file` can only add a private CA.
+Errors: PlatformUnavailable (network, 408, 429, 5xx; carries retry_after), PlatformAuthError
+(401), PlatformNotFound (404), PlatformRejected (other 4xx), PlatformBadResponse.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import json
+import ssl
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from kiosk import __version__
+from kiosk.platform import schemas as s
+from kiosk.platform.errors import (
+    PlatformAuthError,
+    PlatformBadResponse,
+    PlatformNotFound,
+    PlatformRejected,
+    PlatformUnavailable,
+)
+from kiosk.platform.signing import resident_id_hash, sign_request
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def tls_context(ca_file: str | Path | None = None) -> ssl.SSLContext:
+    """The system/certifi trust store, plus a private CA if given. Never unverified."""
+    ctx = ssl.create_default_context()
+    try:
+        import certifi
+
+        ctx.load_verify_locations(certifi.where())
+    except ImportError:  # the system store from create_default_context stays
+        pass
+    if ca_file:
+        ctx.load_verify_locations(str(Path(ca_file).expanduser()))
+    return ctx
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After as seconds from now: delta-seconds or an HTTP-date (RFC 9110)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class PlatformClient:
+    def __init__(
+        self,
+        base_url: str,
+        terminal_id: str,
+        secret: str,
+        *,
+        timeout: float = 10,
+        ca_file: str | Path | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.terminal_id = terminal_id
+        self._secret = secret
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout),
+            verify=tls_context(ca_file),
+            transport=transport,
+            headers={"User-Agent": f"kiosk/{__version__}", "Accept": "application/json"},
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> PlatformClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- transport -----------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        signed: bool = True,
+    ) -> httpx.Response:
+        """Send one signed request; return a 2xx/304 response or raise a typed error."""
+        content = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+        extra = dict(headers or {})
+        if content:
+            extra["Content-Type"] = "application/json"
+        request = self._http.build_request(method, path, content=content or None, headers=extra)
+        if signed:
+            raw_path = request.url.raw_path.decode("ascii")
+            request.headers.update(
+                sign_request(self._secret, self.terminal_id, method, raw_path, content)
+            )
+        try:
+            response = self._http.send(request)
+        except httpx.TimeoutException as exc:
+            raise PlatformUnavailable(f"timeout: {type(exc).__name__}") from exc
+        except httpx.HTTPError as exc:  # connect refused, reset, dropped mid-body, TLS failure
+            raise PlatformUnavailable(f"network error: {type(exc).__name__}: {exc}") from exc
+        status = response.status_code
+        if 200 <= status < 300 or status == 304:
+            return response
+        code = _error_code(response)
+        if status == 401:
+            raise PlatformAuthError(code)
+        if status in (408, 429) or status >= 500:
+            retry = parse_retry_after(response.headers.get("Retry-After"))
+            raise PlatformUnavailable(f"HTTP {status}: {code}", retry_after=retry, status=status)
+        if status == 404:
+            raise PlatformNotFound(code)
+        if 400 <= status < 500:
+            raise PlatformRejected(status, code)
+        raise PlatformBadResponse(f"unexpected HTTP {status} from {path}")
+
+    @staticmethod
+    def _parse(model: type[M], response: httpx.Response) -> M:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "body"
+            raise PlatformBadResponse(
+                f"{response.request.url.path}: {model.__name__} {where}: {first['msg']}"
+            ) from None
+
+    # --- API -------------------------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        return self._parse(s.Health, self.request("GET", "/v1/health", signed=False)).model_dump()
+
+    def submit_batch(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One result per item, in order: {key, status, reference?, reason?, first_seen_at}."""
+        response = self.request("POST", "/v1/outbox/batch", {"items": items})
+        results = self._parse(s.BatchResponse, response).results
+        sent = [item.get("key") for item in items]
+        if [r.key for r in results] != sent:
+            raise PlatformBadResponse(
+                f"batch results do not match the items sent ({len(results)} for {len(sent)})"
+            )
+        return [r.model_dump(exclude_none=True) for r in results]
+
+    def catalog(self, etag: str | None = None) -> tuple[dict[str, Any] | None, str | None]:
+        """(catalog, etag), or (None, etag) when the catalog has not changed since `etag`."""
+        headers = {"If-None-Match": etag} if etag else None
+        response = self.request("GET", "/v1/catalog", headers=headers)
+        new_etag = response.headers.get("ETag") or etag
+        if response.status_code == 304:
+            return None, new_etag
+        return self._parse(s.Catalog, response).model_dump(mode="json"), new_etag
+
+    def public_key(self) -> dict[str, Any]:
+        return self._parse(s.PublicKey, self.request("GET", "/v1/keys")).model_dump()
+
+    def verify_identity(
+        self,
+        *,
+        id_number: str | None = None,
+        face_jpeg: bytes | None = None,
+        qr_token: str | None = None,
+    ) -> dict[str, Any]:
+        """Face (id_number + JPEG bytes) or QR token. {verified, method, reason, resident?}."""
+        if qr_token is not None:
+            body: dict[str, Any] = {"method": "qr", "token": qr_token}
+        elif id_number is not None and face_jpeg is not None:
+            body = {"method": "face", "id_number": id_number,
+                    "face_jpeg_b64": base64.b64encode(face_jpeg).decode("ascii")}  # fmt: skip
+        else:
+            raise ValueError("give qr_token, or id_number with face_jpeg")
+        response = self.request("POST", "/v1/identity/verify", body)
+        return self._parse(s.VerifyResult, response).model_dump()
+
+    def issue_qr_token(self, id_number: str) -> dict[str, Any]:
+        """Demo only: a one-time token the resident's phone would show as a QR code."""
+        response = self.request("POST", "/v1/demo/qr-tokens", {"id_number": id_number})
+        return self._parse(s.QrToken, response).model_dump()
+
+    def record(self, id_number: str, record_type: str, *, months: int = 12) -> dict[str, Any]:
+        """A resident's record (social_insurance, medical_insurance, housing_fund); the ID
+        number is sent only as its hash."""
+        path = f"/v1/residents/{resident_id_hash(id_number)}/records/{quote(record_type, safe='')}"
+        response = self.request("GET", f"{path}?months={int(months)}")
+        return self._parse(s.Record, response).model_dump()
+
+    def progress(self, reference: str) -> dict[str, Any]:
+        """Progress by platform reference or by the terminal's local_ref from a receipt."""
+        response = self.request("GET", f"/v1/applications/{quote(reference.strip(), safe='')}")
+        return self._parse(s.Progress, response).model_dump()
+
+    def issue_ticket(self, service_code: str) -> dict[str, Any]:
+        response = self.request("POST", "/v1/queue/tickets", {"service_code": service_code})
+        return self._parse(s.Ticket, response).model_dump()
+
+    def heartbeat(
+        self,
+        version: str,
+        devices: Iterable[Mapping[str, Any]] = (),
+        outbox_depth: int = 0,
+        dead_letters: int = 0,
+        acked_commands: Iterable[int] = (),
+    ) -> dict[str, Any]:
+        """Report status; the reply lists commands not yet acknowledged (ack them next time)."""
+        body = {
+            "version": version,
+            "devices": [dict(d) for d in devices],
+            "outbox_depth": outbox_depth,
+            "dead_letters": dead_letters,
+            "acked_commands": list(acked_commands),
+        }
+        response = self.request("POST", "/v1/heartbeat", body)
+        return self._parse(s.HeartbeatResponse, response).model_dump()
+
+
+def _error_code(response: httpx.Response) -> str:
+    try:
+        data = response.json()
+    except (ValueError, UnicodeDecodeError):
+        return response.reason_phrase or "error"
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        reason = data.get("reason")
+        return data["error"] + (
+            f": {reason}" if isinstance(reason, str) and reason != data["error"] else ""
+        )
+    return response.reason_phrase or "error"

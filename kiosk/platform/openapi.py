@@ -1,0 +1,171 @@
+"""The OpenAPI 3.1 document of the platform API, built from the pydantic models in schemas.py.
+
+`kiosk platform openapi --write` stores it as openapi.yaml next to this file (the document
+kept in the repo); a test checks the file equals what this module builds and that every
+server route is in it. The server serves the same dict at GET /v1/openapi.json.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter
+from pydantic.json_schema import models_json_schema
+
+from kiosk import __version__
+from kiosk.platform import schemas as s
+
+DOCUMENT_PATH = Path(__file__).with_name("openapi.yaml")
+REF = "#/components/schemas/{model}"
+
+_RESPONSE_MODELS = [
+    s.ErrorBody, s.Health, s.BatchResponse, s.Catalog, s.VerifyResult, s.QrToken, s.Record,
+    s.Progress, s.Ticket, s.HeartbeatResponse, s.PublicKey,
+]  # fmt: skip
+_REQUEST_MODELS = [
+    s.BatchRequest, s.FaceVerifyRequest, s.QrVerifyRequest, s.QrTokenRequest, s.TicketRequest,
+    s.HeartbeatRequest,
+]  # fmt: skip
+
+# (method, path, operationId, summary, request model, response model, extra statuses, signed)
+ROUTES: list[tuple[str, str, str, str, str | None, str | None, tuple[int, ...], bool]] = [
+    ("get", "/v1/health", "health", "Liveness; unsigned", None, "Health", (), False),
+    ("get", "/v1/openapi.json", "openapi", "This document; unsigned", None, None, (), False),
+    ("get", "/v1/keys", "keys", "Current X25519 key for outbox sealing", None, "PublicKey", (), True),
+    ("get", "/v1/catalog", "catalog", "Service catalog (ETag, If-None-Match → 304)", None, "Catalog", (304,), True),
+    ("post", "/v1/outbox/batch", "submit_batch", "Submit outbox items; one result per item, in order",
+     "BatchRequest", "BatchResponse", (400, 413, 422), True),
+    ("post", "/v1/identity/verify", "verify_identity", "Verify a resident by face JPEG or QR token",
+     "VerifyRequest", "VerifyResult", (400, 422), True),
+    ("post", "/v1/demo/qr-tokens", "issue_qr_token", "Demo: issue a one-time QR login token",
+     "QrTokenRequest", "QrToken", (400, 404, 422), True),
+    ("get", "/v1/residents/{id_hash}/records/{record_type}", "record",
+     "A resident's record, e.g. social insurance contributions", None, "Record", (404, 422), True),
+    ("get", "/v1/applications/{reference}", "progress",
+     "Progress of an application by platform reference or terminal local_ref", None, "Progress", (404,), True),
+    ("post", "/v1/queue/tickets", "issue_ticket", "Queue ticket for a service hall counter",
+     "TicketRequest", "Ticket", (400, 404, 422), True),
+    ("post", "/v1/heartbeat", "heartbeat", "Terminal status; the reply carries pending commands",
+     "HeartbeatRequest", "HeartbeatResponse", (400, 422), True),
+]  # fmt: skip
+
+_STATUS_TEXT = {
+    304: "Not modified (If-None-Match matched the current ETag)",
+    400: "Body is not JSON",
+    401: "bad_signature, stale_timestamp or replayed",
+    404: "Not found",
+    413: "Batch over 1000 items or 8 MB",
+    422: "Body or parameters violate the schema",
+    429: "Rate limited; see Retry-After",
+    503: "Temporarily unavailable; may carry Retry-After",
+}
+_PARAMETERS = {
+    "id_hash": {"type": "string", "pattern": s.ID_HASH_PATTERN},
+    "record_type": {
+        "type": "string",
+        "enum": ["social_insurance", "medical_insurance", "housing_fund"],
+    },
+    "reference": {"type": "string", "pattern": s.REFERENCE_PATTERN},
+}
+
+
+def _schemas() -> dict[str, Any]:
+    pairs = [(m, "serialization") for m in _RESPONSE_MODELS]
+    pairs += [(m, "validation") for m in _REQUEST_MODELS]
+    _, top = models_json_schema(pairs, ref_template=REF)  # type: ignore[arg-type]
+    defs = dict(top.get("$defs", {}))
+    union = TypeAdapter(s.VerifyRequest).json_schema(ref_template=REF)
+    union.pop("$defs", None)
+    defs["VerifyRequest"] = union
+    return dict(sorted(defs.items()))
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": REF.format(model="ErrorBody")}}}}  # fmt: skip
+
+
+def _retry_after() -> dict[str, Any]:
+    return {"Retry-After": {"description": "seconds or HTTP-date", "schema": {"type": "string"}}}
+
+
+def build_document() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for method, path, op_id, summary, request, response, extra, signed in ROUTES:
+        ok: dict[str, Any] = {"description": "OK"}
+        if response:
+            ok["content"] = {"application/json": {"schema": {"$ref": REF.format(model=response)}}}
+        elif op_id == "openapi":
+            ok["content"] = {"application/json": {"schema": {"type": "object"}}}
+        if op_id == "catalog":
+            ok["headers"] = {
+                "ETag": {"description": "catalog version", "schema": {"type": "string"}}
+            }
+        responses: dict[str, Any] = {"200": ok}
+        for status in sorted({*extra, *((401,) if signed else ()), 429, 503}):
+            if status == 304:
+                responses["304"] = {"description": _STATUS_TEXT[304]}
+                continue
+            responses[str(status)] = _error(_STATUS_TEXT[status])
+            if status in (429, 503):
+                responses[str(status)]["headers"] = _retry_after()
+        operation: dict[str, Any] = {
+            "operationId": op_id,
+            "summary": summary,
+            "responses": responses,
+        }
+        params = [
+            {"name": name, "in": "path", "required": True, "schema": _PARAMETERS[name]}
+            for name in _PARAMETERS
+            if "{" + name + "}" in path
+        ]
+        if op_id == "record":
+            params.append({"name": "months", "in": "query", "required": False,
+                           "schema": {"type": "integer", "minimum": 1, "maximum": 60, "default": 12}})  # fmt: skip
+        if op_id == "catalog":
+            params.append({"name": "If-None-Match", "in": "header", "required": False,
+                           "schema": {"type": "string"}})  # fmt: skip
+        if params:
+            operation["parameters"] = params
+        if request:
+            operation["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": {"$ref": REF.format(model=request)}}}}  # fmt: skip
+        operation["security"] = [{"terminal_hmac": []}] if signed else []
+        paths.setdefault(path, {})[method] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Kiosk central platform API",
+            "version": "1",
+            "x-kiosk-version": __version__,
+            "description": (
+                "Signed JSON API between self-service terminals and the platform. Every request "
+                "except /v1/health and /v1/openapi.json carries X-Terminal-Id, X-Timestamp "
+                "(unix s), X-Nonce (32 hex) and X-Signature = hex(HMAC-SHA256(secret, "
+                "METHOD\\nPATH_WITH_QUERY\\nTIMESTAMP\\nNONCE\\nsha256_hex(body)))."
+            ),
+        },
+        "paths": paths,
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {
+                "terminal_hmac": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Signature",
+                    "description": "HMAC-SHA256 request signature; see info.",
+                },  # fmt: skip
+            },
+        },
+    }
+
+
+def document_text() -> str:
+    """The document as stored in openapi.yaml: JSON syntax, which is valid YAML 1.2."""
+    return json.dumps(build_document(), ensure_ascii=False, indent=2) + "\n"
+
+
+def load_document() -> dict[str, Any]:
+    return json.loads(DOCUMENT_PATH.read_text(encoding="utf-8"))

@@ -1,0 +1,268 @@
+"""Request and response bodies of the platform API, as pydantic models.
+
+One definition serves three uses: the server validates requests with them, the client checks
+responses with them (garbage becomes PlatformBadResponse, never a KeyError in a screen), and
+openapi.py builds the OpenAPI document from them, so the document cannot drift from the code.
+Unknown fields are ignored both ways so either side can add fields first.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+BASE64_PATTERN = r"^[A-Za-z0-9+/]*={0,2}$"
+ID_NUMBER_PATTERN = r"^([0-9]{17}[0-9Xx]|[A-Z]{3}[0-9]{12})$"  # GB 11643, or a 2017 foreign card
+ID_HASH_PATTERN = r"^[0-9a-f]{64}$"
+REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{3,63}$"
+
+MAX_BATCH_ITEMS = 1000
+MAX_BATCH_BYTES = 8 * 1024 * 1024
+MAX_BODY_BYTES = 8 * 1024 * 1024
+
+ItemKind = Literal["application", "rating", "ticket", "audit"]
+RecordType = Literal["social_insurance", "medical_insurance", "housing_fund"]
+CommandName = Literal["lock", "unlock", "refresh_catalog"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class ErrorBody(Model):
+    error: str = Field(description="machine-readable code, e.g. bad_signature, invalid_request")
+    reason: str | None = Field(None, description="human-readable detail")
+
+
+class Health(Model):
+    status: Literal["ok"]
+    version: str
+    time: str
+
+
+# --- outbox batch ---------------------------------------------------------------------------
+
+
+class SealedBlob(Model):
+    kid: Annotated[str, Field(min_length=1, max_length=64)]
+    blob: Annotated[str, Field(max_length=MAX_BATCH_BYTES, pattern=BASE64_PATTERN)]
+
+
+class OutboxItem(Model):
+    key: Annotated[str, Field(pattern=UUID_PATTERN, description="idempotency key, unique forever")]
+    kind: ItemKind
+    stream: Annotated[str, Field(min_length=1, max_length=128)]
+    seq: Annotated[int, Field(ge=0, le=2**62)]
+    local_ref: Annotated[str, Field(min_length=1, max_length=64)]
+    created_at: Annotated[str, Field(min_length=1, max_length=40, description="ISO 8601 UTC")]
+    attempt: Annotated[int, Field(ge=0, le=2**31)] = 0
+    display: dict[str, Any] = Field(default_factory=dict, description="masked, readable fields")
+    sealed: SealedBlob | None = Field(
+        None, description="HPKE blob bound to key; optional for audit"
+    )
+
+
+class BatchRequest(Model):
+    items: list[OutboxItem] = Field(max_length=MAX_BATCH_ITEMS)
+
+
+class ItemResult(Model):
+    key: str
+    status: Literal["accepted", "duplicate", "rejected"]
+    reference: str | None = None
+    reason: str | None = None
+    first_seen_at: str
+
+
+class BatchResponse(Model):
+    results: list[ItemResult]
+
+
+# --- catalog --------------------------------------------------------------------------------
+
+
+class Category(Model):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class FieldOption(Model):
+    value: str
+    label_zh: str
+    label_en: str
+
+
+class FormField(Model):
+    name: str
+    label_zh: str
+    label_en: str
+    type: Literal["text", "textarea", "id_number", "phone", "date", "select", "number", "bool"]
+    required: bool = True
+    source: Literal["idcard", "input"] = Field(
+        "input", description="idcard: filled from the ID card read, never typed by the resident"
+    )
+    options: list[FieldOption] | None = None
+    max_length: int | None = None
+
+
+class Guide(Model):
+    conditions: list[str] = Field(description="办理条件")
+    materials: list[str] = Field(description="所需材料")
+    time_limit: str = Field(description="办理时限")
+    fee: str = Field(description="收费标准")
+    collection: str = Field(description="领取方式/地点")
+
+
+class Service(Model):
+    code: str
+    category: str
+    name_zh: str
+    name_en: str
+    pinyin_initials: list[str] = Field(description="search keys, e.g. sbzm for 社保证明")
+    keywords: list[str] = []
+    kiosk_action: Literal["apply", "print_record", "ticket", "guide_only"]
+    record_type: RecordType | None = None
+    needs_verification: bool
+    guide: Guide
+    form: list[FormField]
+
+
+class Catalog(Model):
+    version: str
+    updated_at: str
+    categories: list[Category]
+    services: list[Service]
+
+
+# --- identity -------------------------------------------------------------------------------
+
+
+class FaceVerifyRequest(Model):
+    method: Literal["face"]
+    id_number: Annotated[str, Field(pattern=ID_NUMBER_PATTERN)]
+    face_jpeg_b64: Annotated[
+        str, Field(min_length=1, max_length=4 * 1024 * 1024, pattern=BASE64_PATTERN)
+    ]
+
+
+class QrVerifyRequest(Model):
+    method: Literal["qr"]
+    token: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+VerifyRequest = Annotated[FaceVerifyRequest | QrVerifyRequest, Field(discriminator="method")]
+
+
+class ResidentInfo(Model):
+    id_hash: str
+    id_number: str
+    name: str
+    gender: str
+    birth_date: str
+    masked_name: str
+    masked_id_number: str
+
+
+class VerifyResult(Model):
+    verified: bool
+    method: Literal["face", "qr"]
+    reason: str | None = Field(None, description="why not verified (or 'ok')")
+    verification_id: str | None = None
+    resident: ResidentInfo | None = None
+
+
+class QrTokenRequest(Model):
+    id_number: Annotated[str, Field(pattern=ID_NUMBER_PATTERN)]
+
+
+class QrToken(Model):
+    token: str
+    expires_at: str
+
+
+# --- records, progress, tickets, heartbeat, keys --------------------------------------------
+
+
+class Column(Model):
+    key: str
+    label_zh: str
+    label_en: str
+
+
+class Record(Model):
+    record_type: RecordType
+    title_zh: str
+    title_en: str
+    certificate_no: str
+    issued_at: str
+    masked_name: str
+    masked_id_number: str
+    summary: dict[str, str]
+    columns: list[Column]
+    rows: list[dict[str, str]]
+
+
+class ProgressStep(Model):
+    name_zh: str
+    name_en: str
+    done: bool
+    at: str | None = None
+
+
+class Progress(Model):
+    reference: str
+    local_ref: str | None = None
+    service_code: str | None = None
+    service_name: str | None = None
+    status: Literal["received", "reviewing", "approved", "completed", "rejected"]
+    submitted_at: str
+    steps: list[ProgressStep]
+
+
+class TicketRequest(Model):
+    service_code: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class Ticket(Model):
+    ticket_no: str
+    service_code: str
+    service_name: str
+    counter: str
+    waiting_ahead: int
+    issued_at: str
+
+
+class DeviceStatus(Model):
+    device: Annotated[str, Field(min_length=1, max_length=64)]
+    state: Annotated[str, Field(min_length=1, max_length=64)]
+    detail: Annotated[str, Field(max_length=500)] | None = None
+
+
+class HeartbeatRequest(Model):
+    version: Annotated[str, Field(min_length=1, max_length=64)]
+    devices: list[DeviceStatus] = Field(default_factory=list, max_length=64)
+    outbox_depth: Annotated[int, Field(ge=0)] = 0
+    dead_letters: Annotated[int, Field(ge=0)] = 0
+    acked_commands: list[Annotated[int, Field(ge=0)]] = Field(
+        default_factory=list, max_length=1000, description="command ids already carried out"
+    )
+
+
+class Command(Model):
+    id: int
+    command: CommandName
+    issued_at: str
+
+
+class HeartbeatResponse(Model):
+    server_time: str
+    commands: list[Command] = Field(description="every command not yet acknowledged")
+
+
+class PublicKey(Model):
+    kid: str
+    algorithm: str
+    public_key_pem: str

@@ -1,0 +1,1 @@
+"""The reference platform server (Starlette on uvicorn, SQLite or PostgreSQL)."""

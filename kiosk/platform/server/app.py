@@ -1,0 +1,425 @@
+"""The reference platform server: a Starlette app over Storage, with signing and fault modes.
+
+`PlatformServer(data_dir, database_url=None, faults=())` holds the state; `.app` is the ASGI
+app (faults middleware outermost). Database calls run on the event loop thread on purpose:
+they are short, and one writer keeps SQLite simple and fast. Every malformed request gets a
+4xx JSON error with a reason; a 500 would be a bug.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from kiosk import __version__
+from kiosk.offline import crypto
+from kiosk.platform import schemas as s
+from kiosk.platform.openapi import build_document
+from kiosk.platform.server.db import NewItem, Storage, utc_now_iso
+from kiosk.platform.server.demo_data import TICKET_PREFIX, DemoData, id_number_acceptable
+from kiosk.platform.server.faults import Fault, FaultInjector, FaultMiddleware
+from kiosk.platform.signing import SignatureError, verify_request
+
+log = logging.getLogger(__name__)
+
+PRIVATE_KEY_FILE = "platform_x25519.key"
+PUBLIC_KEY_FILE = "platform_x25519.pub"
+QR_TOKEN_TTL_S = 300
+FACE_MIN_PX = 96  # a face crop smaller than this cannot be matched
+FACE_MAX_PX = 4096
+_VERIFY = TypeAdapter(s.VerifyRequest)
+
+Handler = Callable[[Request, str, bytes], Awaitable[Response]]
+
+
+class BadRequest(Exception):
+    def __init__(self, status: int, code: str, reason: str, headers: dict[str, str] | None = None):
+        super().__init__(reason)
+        self.status, self.code, self.reason, self.headers = status, code, reason, headers
+
+
+def error(
+    status: int, code: str, reason: str = "", headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"error": code, "reason": reason or code}, status, headers=headers)
+
+
+class PlatformServer:
+    def __init__(
+        self, data_dir: Path, database_url: str | None = None, faults: Iterable[Fault] = ()
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.storage = Storage.open(self.data_dir, database_url)
+        self.demo = DemoData()
+        self.public_key_path = self.data_dir / PUBLIC_KEY_FILE
+        private_path = self.data_dir / PRIVATE_KEY_FILE
+        if private_path.exists():
+            key = crypto.load_private_key(private_path)
+        else:
+            key = crypto.generate_keypair(private_path, self.public_key_path)
+        self.kid = crypto.key_id(key.public_key())
+        self.private_keys = {self.kid: key}
+        self.faults = FaultInjector()
+        for fault in faults:
+            self.faults.add(fault)
+        self.document = build_document()
+        self.app = FaultMiddleware(self._starlette(), self.faults)
+
+    def close(self) -> None:
+        self.storage.close()
+
+    # --- plumbing ----------------------------------------------------------------------
+
+    def _starlette(self) -> Starlette:
+        signed = self._signed
+        routes = [
+            Route("/v1/health", self.health, methods=["GET"]),
+            Route("/v1/openapi.json", self.openapi, methods=["GET"]),
+            Route("/v1/keys", signed(self.keys), methods=["GET"]),
+            Route("/v1/catalog", signed(self.catalog), methods=["GET"]),
+            Route("/v1/outbox/batch", signed(self.submit_batch), methods=["POST"]),
+            Route("/v1/identity/verify", signed(self.verify_identity), methods=["POST"]),
+            Route("/v1/demo/qr-tokens", signed(self.issue_qr_token), methods=["POST"]),
+            Route(
+                "/v1/residents/{id_hash}/records/{record_type}",
+                signed(self.record),
+                methods=["GET"],
+            ),
+            Route("/v1/applications/{reference}", signed(self.progress), methods=["GET"]),
+            Route("/v1/queue/tickets", signed(self.issue_ticket), methods=["POST"]),
+            Route("/v1/heartbeat", signed(self.heartbeat), methods=["POST"]),
+            Route("/_admin/faults", self.admin_faults, methods=["GET", "POST", "DELETE"]),
+            Route("/_admin/commands", self.admin_commands, methods=["POST"]),
+        ]
+        return Starlette(routes=routes)
+
+    def _signed(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            try:
+                body = await _read_body(request, s.MAX_BODY_BYTES)
+                path = request.scope.get("raw_path") or request.url.path.encode()
+                query = request.scope.get("query_string", b"")
+                full_path = path.decode("latin-1") + (
+                    "?" + query.decode("latin-1") if query else ""
+                )
+                try:
+                    terminal_id = verify_request(
+                        request.headers, request.method, full_path, body,
+                        self.storage.secret_for, self.storage.remember_nonce,
+                    )  # fmt: skip
+                except SignatureError as exc:
+                    log.warning("refused request: %s (%s)", exc.code, exc)
+                    return error(401, exc.code, str(exc))
+                return await handler(request, terminal_id, body)
+            except BadRequest as exc:
+                return error(exc.status, exc.code, exc.reason, exc.headers)
+
+        endpoint.__name__ = handler.__name__
+        return endpoint
+
+    @staticmethod
+    def _json(body: bytes) -> Any:
+        try:
+            return json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BadRequest(400, "bad_json", f"body is not JSON: {exc}") from None
+
+    @staticmethod
+    def _model(model: Any, data: Any) -> Any:
+        adapter = model if isinstance(model, TypeAdapter) else TypeAdapter(model)
+        try:
+            return adapter.validate_python(data)
+        except ValidationError as exc:
+            raise BadRequest(422, "invalid_request", _describe(exc)) from None
+
+    # --- unsigned ----------------------------------------------------------------------
+
+    async def health(self, request: Request) -> Response:
+        return JSONResponse({"status": "ok", "version": __version__, "time": utc_now_iso()})
+
+    async def openapi(self, request: Request) -> Response:
+        return JSONResponse(self.document)
+
+    # --- signed endpoints --------------------------------------------------------------
+
+    async def keys(self, request: Request, terminal_id: str, body: bytes) -> Response:
+        pem = self.public_key_path.read_text()
+        return JSONResponse({"kid": self.kid, "algorithm": "HPKE X25519-HKDF-SHA256-AES-256-GCM",
+                             "public_key_pem": pem})  # fmt: skip
+
+    async def catalog(self, request: Request, terminal_id: str, body: bytes) -> Response:
+        etag = self.demo.catalog_etag
+        headers = {"ETag": etag, "Cache-Control": "no-cache"}
+        wanted = request.headers.get("if-none-match", "")
+        tags = {t.strip().removeprefix("W/") for t in wanted.split(",")}
+        if etag in tags or "*" in tags:
+            return Response(status_code=304, headers=headers)
+        return Response(self.demo.catalog_bytes, 200, headers, media_type="application/json")
+
+    async def submit_batch(self, request: Request, terminal_id: str, body: bytes) -> Response:
+        data = self._json(body)
+        items = data.get("items") if isinstance(data, dict) else None
+        if isinstance(items, list) and len(items) > s.MAX_BATCH_ITEMS:
+            raise BadRequest(413, "batch_too_large", f"at most {s.MAX_BATCH_ITEMS} items per batch")
+        batch: s.BatchRequest = self._model(s.BatchRequest, data)
+        known = self.storage.known_keys(list({i.key for i in batch.items}))
+        prepared: list[NewItem | str] = []
+        for item in batch.items:
+            prepared.append(item.key if item.key in known else self._prepare(item))
+        results = self.storage.submit_batch(terminal_id, prepared)
+        return JSONResponse({"results": results})
+
+    def _prepare(self, item: s.OutboxItem) -> NewItem:
+        """Check what only the platform can check: the sealed data opens and makes sense."""
+        reason = None
+        if item.sealed is None:
+            if item.kind == "application":
+                reason = "missing_sealed"
+        else:
+            reason = self._check_sealed(item)
+        return NewItem(
+            key=item.key, kind=item.kind, stream=item.stream, seq=item.seq,
+            local_ref=item.local_ref, created_at=item.created_at, attempt=item.attempt,
+            display=item.display, sealed_kid=item.sealed.kid if item.sealed else None,
+            sealed_blob=item.sealed.blob if item.sealed else None, reason=reason,
+        )  # fmt: skip
+
+    def _check_sealed(self, item: s.OutboxItem) -> str | None:
+        assert item.sealed is not None
+        try:
+            blob = base64.b64decode(item.sealed.blob, validate=True)
+            plain = crypto.open_sealed(
+                self.private_keys, crypto.Sealed(item.sealed.kid, blob), item.key
+            )
+        except (binascii.Error, ValueError, crypto.SealError):
+            return "cannot_open_sealed"
+        try:
+            content = json.loads(plain)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None  # opaque payloads are the terminal's business
+        for number in _id_numbers(content):
+            if not id_number_acceptable(number):
+                return "invalid_id_number"
+        return None
+
+    async def verify_identity(self, request: Request, terminal_id: str, body: bytes) -> Response:
+        req = self._model(_VERIFY, self._json(body))
+        if isinstance(req, s.QrVerifyRequest):
+            id_number, why = self.storage.use_qr_token(req.token)
+            resident = self.demo.residents.get(id_number or "")
+            if resident is None:
+                return JSONResponse(
+                    {
+                        "verified": False,
+                        "method": "qr",
+                        "reason": why if id_number is None else "unknown_resident",
+                    }
+                )
+            return self._verified("qr", resident)
+        if not id_number_acceptable(req.id_number):
+            return JSONResponse(
+                {"verified": False, "method": "face", "reason": "invalid_id_number"}
+            )
+        resident = self.demo.residents.get(req.id_number.upper())
+        if resident is None:
+            return JSONResponse({"verified": False, "method": "face", "reason": "unknown_resident"})
+        why = _check_face_jpeg(req.face_jpeg_b64)
+        if why:
+            return JSONResponse({"verified": False, "method": "face", "reason": why})
+        return self._verified("face", resident)
+
+    def _verified(self, method: str, resident: Any) -> Response:
+        return JSONResponse({"verified": True, "method": method, "reason": "ok",
+                             "verification_id": secrets.token_hex(16), "resident": resident.info()})  # fmt: skip
+
+    async def issue_qr_token(self, request: Request, terminal_id: str, body: bytes) -> Response:
+        req = self._model(s.QrTokenRequest, self._json(body))
+        return self.new_qr_token(req.id_number)
+
+    def new_qr_token(self, id_number: str) -> Response:
+        if id_number.upper() not in self.demo.residents:
+            return error(404, "unknown_resident", "no demo resident with this ID number")
+        token = "KQR1-" + secrets.token_urlsafe(18)
+        expires = time.time() + QR_TOKEN_TTL_S
+        self.storage.add_qr_token(token, id_number.upper(), expires)
+        return JSONResponse({"token": token, "expires_at": utc_now_iso(expires)})
+
+    async def record(self, request: Request, terminal_id: str, body: bytes) -> Response:
+        id_hash = request.path_params["id_hash"]
+        record_type = request.path_params["record_type"]
+        if record_type not in ("social_insurance", "medical_insurance", "housing_fund"):
+            return error(404, "unknown_record_type", f"no record type {record_type!r}")
+        raw_months = request.query_params.get("months", "12")
+        if not raw_months.isdigit() or not 1 <= int(raw_months) <= 60:
+            return error(422, "invalid_request", "months must be an integer from 1 to 60")
+        resident = self.demo.by_hash.get(id_hash)
+        if resident is None:
+            return error(404, "unknown_resident", "no resident with this id_hash")
+        return JSONResponse(self.demo.record(resident, record_type, int(raw_months)))
+
+    async def progress(self, request: Request, terminal_id: str, body: bytes) -> Response:
+        reference = request.path_params["reference"]
+        found = self.storage.find_item(reference)
+        if found is None or found["kind"] != "application":
+            return error(404, "unknown_reference", "no application with this reference")
+        display = found["display"] if isinstance(found["display"], dict) else {}
+        code = display.get("service_code")
+        service = self.demo.services.get(code) if isinstance(code, str) else None
+        name = display.get("service_name") or (service["name_zh"] if service else None)
+        if found["status"] == "rejected":
+            status, steps = "rejected", [_step("受理", "Received", True, found["first_seen_at"])]
+        else:
+            status, steps = _demo_progress(found["first_seen_at"])
+        return JSONResponse({
+            "reference": found["reference"] or found["local_ref"], "local_ref": found["local_ref"],
+            "service_code": code if isinstance(code, str) else None,
+            "service_name": name if isinstance(name, str) else None,
+            "status": status, "submitted_at": found["first_seen_at"], "steps": steps,
+        })  # fmt: skip
+
+    async def issue_ticket(self, request: Request, terminal_id: str, body: bytes) -> Response:
+        req = self._model(s.TicketRequest, self._json(body))
+        service = self.demo.services.get(req.service_code)
+        if service is None:
+            return error(404, "unknown_service", f"no service {req.service_code!r} in the catalog")
+        prefix, counter = TICKET_PREFIX.get(service["category"], ("Z", "综合窗口"))
+        ticket_no, ahead = self.storage.issue_ticket(terminal_id, req.service_code, prefix)
+        return JSONResponse({"ticket_no": ticket_no, "service_code": req.service_code,
+                             "service_name": service["name_zh"], "counter": counter,
+                             "waiting_ahead": ahead, "issued_at": utc_now_iso()})  # fmt: skip
+
+    async def heartbeat(self, request: Request, terminal_id: str, body: bytes) -> Response:
+        req = self._model(s.HeartbeatRequest, self._json(body))
+        report = req.model_dump(exclude={"acked_commands"})
+        commands = self.storage.heartbeat(terminal_id, report, req.acked_commands)
+        return JSONResponse({"server_time": utc_now_iso(), "commands": commands})
+
+    # --- admin (loopback only, not part of the API document) ---------------------------
+
+    async def admin_faults(self, request: Request) -> Response:
+        if not _loopback(request):
+            return error(403, "forbidden", "admin endpoints answer on loopback only")
+        if request.method == "DELETE":
+            self.faults.clear()
+        elif request.method == "POST":
+            try:
+                data = json.loads(await _read_body(request, 65536))
+                faults = [Fault.from_json(f) for f in (data if isinstance(data, list) else [data])]
+            except (ValueError, TypeError) as exc:
+                return error(422, "invalid_fault", str(exc))
+            except BadRequest as exc:
+                return error(exc.status, exc.code, exc.reason)
+            for fault in faults:
+                self.faults.add(fault)
+        return JSONResponse({"faults": self.faults.describe()})
+
+    async def admin_commands(self, request: Request) -> Response:
+        if not _loopback(request):
+            return error(403, "forbidden", "admin endpoints answer on loopback only")
+        try:
+            data = json.loads(await _read_body(request, 65536))
+            terminal_id, command = str(data["terminal_id"]), str(data["command"])
+        except (ValueError, TypeError, KeyError, BadRequest):
+            return error(422, "invalid_request", 'expected {"terminal_id": ..., "command": ...}')
+        if command not in ("lock", "unlock", "refresh_catalog"):
+            return error(422, "invalid_request", "command must be lock, unlock or refresh_catalog")
+        return JSONResponse({"id": self.storage.queue_command(terminal_id, command)})
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise BadRequest(413, "body_too_large", f"body over {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BadRequest(413, "body_too_large", f"body over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _loopback(request: Request) -> bool:
+    host = request.client.host if request.client else ""
+    return host in ("127.0.0.1", "::1", "localhost")
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        parts.append(f"{loc}: {err['msg']}")
+    more = exc.error_count() - len(parts)
+    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+
+
+def _id_numbers(content: Any, depth: int = 0) -> list[str]:
+    """Values of "id_number" fields in the sealed JSON (top level and one level down)."""
+    found: list[str] = []
+    if isinstance(content, dict) and depth <= 1:
+        for key, value in content.items():
+            if key.endswith("id_number") and isinstance(value, str):
+                found.append(value.strip())
+            elif isinstance(value, dict):
+                found.extend(_id_numbers(value, depth + 1))
+    return found
+
+
+def _check_face_jpeg(b64: str) -> str | None:
+    """The demo 'verification': a decodable JPEG of at least face size. No matching is done."""
+    try:
+        raw = base64.b64decode(b64, validate=True)
+    except (binascii.Error, ValueError):
+        return "not_base64"
+    if not raw.startswith(b"\xff\xd8"):
+        return "not_jpeg"
+    from PIL import Image, UnidentifiedImageError  # lazy: only face checks need Pillow
+
+    try:
+        with Image.open(io.BytesIO(raw)) as image:
+            if image.format != "JPEG":
+                return "not_jpeg"
+            width, height = image.size
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return "not_jpeg"
+    if min(width, height) < FACE_MIN_PX:
+        return "face_too_small"
+    if max(width, height) > FACE_MAX_PX:
+        return "image_too_large"
+    return None
+
+
+def _step(zh: str, en: str, done: bool, at: str | None) -> dict[str, Any]:
+    return {"name_zh": zh, "name_en": en, "done": done, "at": at}
+
+
+def _demo_progress(first_seen_at: str) -> tuple[str, list[dict[str, Any]]]:
+    """Demo timeline: received now, reviewing after 2 minutes, completed after 10."""
+    start = datetime.fromisoformat(first_seen_at.replace("Z", "+00:00"))
+    age = (datetime.now(UTC) - start).total_seconds()
+    review_at = utc_now_iso(start.timestamp() + 120)
+    done_at = utc_now_iso(start.timestamp() + 600)
+    steps = [
+        _step("受理", "Received", True, first_seen_at),
+        _step("审核", "Under review", age >= 120, review_at if age >= 120 else None),
+        _step("办结", "Completed", age >= 600, done_at if age >= 600 else None),
+    ]
+    status = "completed" if age >= 600 else "reviewing" if age >= 120 else "received"
+    return status, steps
