@@ -355,3 +355,18 @@ def test_importing_the_camera_package_loads_neither_opencv_nor_textual():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_stop_and_start_again_is_not_a_reconnect(tmp_path, events, camera_factory):
+    hub, seen = events
+    video = write_video(tmp_path / "clip.avi", grey_frames(3), fps=30)
+    cam = camera_factory(hub, mode="file", source=str(video), fps=30)
+    cam.start()
+    assert cam.wait_frame(0, timeout=5) is not None
+    cam.stop()
+    assert cam.health().state == DeviceState.OFFLINE and cam.latest() is None
+    cam.start()
+    assert cam.self_test(timeout=5).passed
+    assert cam.health().details["reconnects"] == 0
+    assert EventKind.DEVICE_REGAINED not in kinds(seen)
+    assert EventKind.DEVICE_LOST not in kinds(seen)

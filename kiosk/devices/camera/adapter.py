@@ -181,13 +181,13 @@ class Camera(Device):
             self._source = description
             self._state, self._message = DeviceState.ONLINE, ""
             self._opened_at = time.monotonic()
-            regained = self._ever_online and previous != DeviceState.ONLINE
-            self._reconnects += 1 if regained else 0
-            first = not self._ever_online
+            # Regained: it was reported missing or failed (a stop/start is not a reconnect).
+            regained = previous in (DeviceState.NO_DEVICE, DeviceState.HARDWARE_ERROR)
+            self._reconnects += 1 if regained and self._ever_online else 0
             self._ever_online = True
         log.info("camera online: %s", description)
         self.emit(EventKind.STATUS_CHANGED, state=str(DeviceState.ONLINE), previous=str(previous))
-        if regained or (first and previous == DeviceState.NO_DEVICE):
+        if regained:
             self.emit(EventKind.DEVICE_REGAINED, source=description)
 
     def source_unavailable(self, exc: Exception, missing: bool) -> None:
