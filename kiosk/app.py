@@ -91,12 +91,14 @@ class KioskApp(App[int], inherit_bindings=False):
         self.push_screen(HomeScreen())
         self.set_interval(0.5, self.check_inactivity, name="inactivity")
         self.set_interval(3, self.refresh_status, name="status")
+        self.call_after_refresh(self._first_paint_done)
+
+    def _first_paint_done(self) -> None:
+        # Devices load heavy libraries (cv2, escpos, pyscard); start them only once the
+        # home screen is up, so a resident never waits for the camera driver.
         if self._start_services:
             self._boot_services()
-        self.call_after_refresh(self._announce_ready)
-
-    def get_theme_variable_defaults(self) -> dict[str, str]:
-        return {}
+        self._announce_ready()
 
     def on_load(self) -> None:
         from kiosk.theme import THEMES
@@ -121,8 +123,11 @@ class KioskApp(App[int], inherit_bindings=False):
         """For `kiosk bench`: say when the home screen is up (and leave if asked to)."""
         fd = os.environ.get("KIOSK_READY_FD")
         if fd:
+            import resource
+
+            rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             with contextlib.suppress(OSError):
-                os.write(int(fd), b"ready\n")
+                os.write(int(fd), f"ready {rss_kb}\n".encode())
         if os.environ.get("KIOSK_EXIT_WHEN_READY"):
             self.exit(0)
 
