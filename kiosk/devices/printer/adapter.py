@@ -232,7 +232,7 @@ class ReceiptPrinter(Device):
                 )
             try:
                 self._gs_r = None
-                self.link.write(data)
+                self.link.write(data + GS_R_PAPER if self.confirm_printed else data)
                 confirmed, after = self._await_printed(len(data))
             except LinkLost as exc:
                 self._apply(None, str(exc))
@@ -269,8 +269,6 @@ class ReceiptPrinter(Device):
         Returns (confirmed, status after); raises _Stopped, LinkLost or NoAnswer."""
         wire_s = nbytes * 10 / self.link.baudrate if self.link.baudrate else 0.0
         deadline = time.monotonic() + self.job_timeout_s + wire_s
-        if self.confirm_printed:
-            self.link.write(GS_R_PAPER)
         while True:
             if self.confirm_printed and self._gs_r is None:
                 byte = self.link.read_byte(CONFIRM_POLL_S)

@@ -10,6 +10,7 @@ offline) it drops print data, so nothing half-printed comes out later.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import select
@@ -365,15 +366,11 @@ class VirtualPrinter:
 
 
 def _close_sock(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()
 
 
 def _close_fd(fd: int) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.close(fd)
-    except OSError:
-        pass

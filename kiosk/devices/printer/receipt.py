@@ -183,7 +183,7 @@ def layout(receipt: Receipt, width_chars: int) -> list[Line]:
         out.append(Line("text", part, "center"))
     out.append(Line("rule", "-" * w))
     for key, value in receipt.fields:
-        out += _key_value(f"{key}：" if not receipt.language == "en" else f"{key}: ", value, w)
+        out += _key_value(f"{key}：" if receipt.language != "en" else f"{key}: ", value, w)
     if receipt.fields and receipt.lines:
         out.append(Line("blank"))
     for text in receipt.lines:

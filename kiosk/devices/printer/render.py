@@ -133,12 +133,13 @@ class PageBuilder:
         return bool(self._row.runs) or not self.page.empty
 
     def _text(self, text: str, style: Style) -> None:
-        for ch in text:
-            if ch == "\t":
-                stop = (self._used // 8 + 1) * 8
-                ch, cols = " " * (stop - self._used), stop - self._used
-            else:
-                cols = char_width(ch) * style.scale(char_width(ch) == 2)[0]
+        for tab_or_ch in text:
+            if tab_or_ch == "\t":  # to the next tab stop (every 8 columns), as spaces
+                stop = min((self._used // 8 + 1) * 8, self.width_chars)
+                self._text(" " * max(stop - self._used, 1), style)
+                continue
+            ch = tab_or_ch
+            cols = char_width(ch) * style.scale(char_width(ch) == 2)[0]
             if self._used + cols > self.width_chars and self._row.runs:
                 self._flush(force=True, style=style)  # the printer wraps a full line
             if not self._row.runs:
