@@ -298,6 +298,17 @@ def test_create_emulated_owns_its_emulator(hub) -> None:
     assert not device.emulator.running
 
 
+def test_create_can_start_with_a_demo_card(hub) -> None:
+    section = IdCardConfig(demo_card="foreign_2017", emulator_pace=False)
+    device = idcard.create(section, hub, Path("/nonexistent"))
+    device.start()
+    try:
+        assert device.wait_ready(5)
+        assert device.read_card().card_type is CardType.FOREIGN_2017
+    finally:
+        device.stop()
+
+
 def test_device_modules_do_not_import_textual() -> None:
     code = (
         "import sys, kiosk.devices.idcard.reader, kiosk.devices.idcard.emulator, "

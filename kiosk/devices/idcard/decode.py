@@ -74,6 +74,7 @@ def decode_bytes(data: bytes, reveal: bool = False) -> Decoded:
             result.errors.append({"error": exc.code, "message": str(exc)})
             continue
         if frame is None:
+            trailing = deframer.skipped - skipped_before
             break
         garbage = deframer.skipped - skipped_before
         if garbage:
@@ -103,8 +104,8 @@ def decode_bytes(data: bytes, reveal: bool = False) -> Decoded:
         result.errors.append(
             {"error": "short_frame", "message": f"frame cut short: {have} of {wanted} bytes"}
         )
-    elif rest:
-        result.warnings.append(f"{len(rest)} trailing bytes ignored")
+    elif rest or (trailing and result.frames):
+        result.warnings.append(f"{len(rest) + trailing} trailing bytes ignored")
     if not result.frames and not result.errors:
         result.errors.append(
             {

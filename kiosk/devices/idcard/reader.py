@@ -451,8 +451,10 @@ class IdCardReader(Device):
         try:
             try:
                 reply = self._transact(baud_frame(baudrate), timeout)
+            except (fr.FrameTimeout, fr.ShortFrameError) as exc:
+                raise DeviceError("timeout", f"baud change not acknowledged: {exc}") from None
             except fr.FrameError as exc:
-                raise DeviceError(exc.code, f"baud change not acknowledged: {exc}") from None
+                raise DeviceError("checksum", f"corrupt answer to the baud change: {exc}") from None
             if reply.sw3 != fr.OK:
                 raise self._sam_error(reply)
             self._serial.baudrate = baudrate
