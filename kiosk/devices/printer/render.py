@@ -31,6 +31,7 @@ FONT_MONO_INDEX = 1  # "WenQuanYi Zen Hei Mono": half-width ASCII, like a printe
 DOTS_PER_COLUMN = 12
 LINE_DOTS = 30  # default line spacing (ESC 2): 1/6 inch at 180 dpi
 MARGIN = 16  # blank paper either side of the printable area in the PNG
+STOPPED_NOTE = "缺纸/断线 stopped here"  # marks a page the printer did not finish
 
 
 @dataclass
@@ -198,6 +199,8 @@ def render_text(pages: Page | list[Page], width_chars: int = 32) -> str:
                 lines.append(f"*** {block.text} ***")
         while lines and not lines[-1].strip():
             lines.pop()
+        if not page.complete:
+            lines.append(f"*** {STOPPED_NOTE} ***")
         out.extend(lines)
     return "\n".join(line.rstrip() for line in out) + "\n"
 
@@ -246,7 +249,7 @@ def render_png(pages: Page | list[Page], width_chars: int = 32) -> PILImage.Imag
         for block in page.blocks:
             pieces.extend(_render_block(block, width))
         if not page.complete:
-            pieces.append((_note(width, "缺纸 / 连接中断 — printing stopped here"), 0))
+            pieces.append((_note(width, STOPPED_NOTE), 0))
     height = sum(img.height for img, _ in pieces) + 2 * MARGIN
     paper = Image.new("L", (width + 2 * MARGIN, max(height, 2 * MARGIN)), 255)
     y = MARGIN
