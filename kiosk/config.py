@@ -77,6 +77,8 @@ class SmartCardConfig(_Section):
     start_pcscd: bool = True  # start `pcscd --foreground` if none runs (needs root)
     vpcd_port: int = Field(35963, ge=1, le=65535)  # emulated: vpcd slot 0 = 35963, 1 = 35964
     read_timeout_s: float = Field(10.0, gt=0, le=60)
+    # emulated mode: a synthetic card already in the slot at start ("" = none)
+    demo_card: Literal["", "social_security", "bank", "foreign"] = ""
 
 
 class PrinterConfig(_Section):
