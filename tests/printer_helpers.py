@@ -27,7 +27,11 @@ def chinese_receipt(**overrides: object) -> Receipt:
         terminal_id="KIOSK-TEST-0001",
         local_ref="KT1-20250102-000042",
         platform_ref="",
-        fields=(("申请人", "王*明"), ("证件号码", "4403**********1234"), ("办理事项", "养老保险参保证明打印")),
+        fields=(
+            ("申请人", "王*明"),
+            ("证件号码", "4403**********1234"),
+            ("办理事项", "养老保险参保证明打印"),
+        ),
         lines=("您的申请已受理，可扫码查询办理进度。",),
         qr="https://example.gov.cn/progress?ref=KT1-20250102-000042",
         qr_caption="扫码查询进度",

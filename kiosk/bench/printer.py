@@ -29,8 +29,13 @@ def _receipt():
         terminal_id="KIOSK-DEMO-0001",
         local_ref="KD1-20250102-000042",
         platform_ref="GW2025010200017",
-        fields=(("申请人", "王*明"), ("证件号码", "4403**********1234"), ("办理事项", "养老保险参保证明打印"),
-                ("办理部门", "示范市社会保险事业管理中心"), ("联系电话", "138****5678")),  # fmt: skip
+        fields=(
+            ("申请人", "王*明"),
+            ("证件号码", "4403**********1234"),
+            ("办理事项", "养老保险参保证明打印"),
+            ("办理部门", "示范市社会保险事业管理中心"),
+            ("联系电话", "138****5678"),
+        ),  # fmt: skip
         lines=("您的申请已受理，预计3个工作日内办结，可扫码或凭受理编号查询办理进度。",),
         qr="https://example.gov.cn/progress?ref=GW2025010200017",
         qr_caption="扫码查询进度",
@@ -46,7 +51,11 @@ def _raster_job(native: bytes) -> bytes:
     from kiosk.devices.printer.render import MARGIN, pages_from_bytes, render_png
 
     png = render_png(pages_from_bytes(native, WIDTH), WIDTH)
-    paper = png.crop((MARGIN, MARGIN, png.width - MARGIN, png.height - MARGIN)).point(lambda v: 255 if v > 127 else 0).convert("1")
+    paper = (
+        png.crop((MARGIN, MARGIN, png.width - MARGIN, png.height - MARGIN))
+        .point(lambda v: 255 if v > 127 else 0)
+        .convert("1")
+    )
     p = Dummy()
     p._raw(b"\x1b\x40")
     with contextlib.redirect_stdout(io.StringIO()):  # escpos prints a profile warning
@@ -75,8 +84,12 @@ def run(quick: bool) -> Iterable[BenchResult]:
     receipt = _receipt()
     native = encode_receipt(receipt, WIDTH)
     raster = _raster_job(native)
-    note = f"{WIDTH}-char 58 mm receipt, Chinese text + native QR vs the same paper as a GS v 0 raster"
-    yield BenchResult.compare("printer.receipt_bytes_native_vs_raster", len(native), "bytes", len(raster), note)
+    note = (
+        f"{WIDTH}-char 58 mm receipt, Chinese text + native QR vs the same paper as a GS v 0 raster"
+    )
+    yield BenchResult.compare(
+        "printer.receipt_bytes_native_vs_raster", len(native), "bytes", len(raster), note
+    )
     for baud in (9600, 115200):
         yield BenchResult.compare(
             f"printer.wire_time_{baud}_native_vs_raster",
@@ -87,7 +100,10 @@ def run(quick: bool) -> Iterable[BenchResult]:
         )
 
     repeat = 5 if quick else 30
-    with tempfile.TemporaryDirectory() as tmp, VirtualPrinter("127.0.0.1", 0, width_chars=WIDTH) as vp:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        VirtualPrinter("127.0.0.1", 0, width_chars=WIDTH) as vp,
+    ):
         for job in (native, raster):  # warm-up (imports, first connections)
             _send(vp.port, job)
         t_native = statistics.median(_send(vp.port, native) for _ in range(repeat))
@@ -96,7 +112,9 @@ def run(quick: bool) -> Iterable[BenchResult]:
             "printer.tcp_send_native_vs_raster", t_native, "s", t_raster,
             f"median of {repeat}, loopback TCP to the virtual printer, until GS r acknowledged",
         )  # fmt: skip
-        adapter = ReceiptPrinter(EventHub(), network_link("127.0.0.1", vp.port, 5.0), data_dir=Path(tmp))
+        adapter = ReceiptPrinter(
+            EventHub(), network_link("127.0.0.1", vp.port, 5.0), data_dir=Path(tmp)
+        )
         try:
             adapter.print_receipt(receipt)
             times = []
