@@ -89,6 +89,7 @@ def handle_read(args: argparse.Namespace) -> int:
 
 
 def handle_emulate(args: argparse.Namespace) -> int:
+    import signal
     import threading
 
     from kiosk.devices.idcard.emulator import SamEmulator
@@ -101,8 +102,10 @@ def handle_emulate(args: argparse.Namespace) -> int:
         emulator.place_card(args.card)
     print(f"SAM emulator on {emulator.port} at {args.baud} baud", flush=True)
     print("card: " + (args.card or "none") + "; Ctrl-C stops it", flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())  # a service manager's stop
     try:
-        threading.Event().wait()
+        done.wait()
     finally:
         emulator.stop()
     return 0
