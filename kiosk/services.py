@@ -46,8 +46,15 @@ class Services:
     platform: Any = None
     outbox: Any = None
     sync: Any = None
+    catalog: Any = None
     _embedded: Any = None
     _started: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        from kiosk.catalog import CatalogStore
+
+        # The cached catalog is there at once, so the guide works before the network does.
+        self.catalog = CatalogStore(self.config.terminal.data_path)
 
     def start(self, on_progress: Callable[[str], None] | None = None) -> None:
         """Start every configured part. One part failing never stops the others."""

@@ -1,0 +1,69 @@
+"""The service catalog as the terminal keeps it: refreshed from the platform by ETag, cached
+on disk for offline days, searchable by name, keyword or pinyin initials (sbzm → 社保证明)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class CatalogStore:
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / "catalog.json"
+        self._lock = threading.Lock()
+        self._catalog: dict[str, Any] | None = None
+        self._etag: str | None = None
+        self.fresh = False  # True once the platform confirmed this copy in this run
+        self._load_cache()
+
+    def _load_cache(self) -> None:
+        try:
+            cached = json.loads(self.path.read_text(encoding="utf-8"))
+            self._catalog, self._etag = cached["catalog"], cached.get("etag")
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("catalog cache unreadable, ignoring it", extra={"error": str(exc)})
+
+    def refresh(self, client: Any) -> bool:
+        """Ask the platform for a newer catalog (blocking; call from a worker). True if fresh."""
+        catalog, etag = client.catalog(self._etag)
+        with self._lock:
+            if catalog is not None:
+                self._catalog, self._etag = catalog, etag
+                tmp = self.path.with_suffix(".tmp")
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_text(
+                    json.dumps({"etag": etag, "catalog": catalog}, ensure_ascii=False),
+                    encoding="utf-8",
+                )
+                os.replace(tmp, self.path)
+            self.fresh = True
+        return True
+
+    @property
+    def services(self) -> list[dict[str, Any]]:
+        return list((self._catalog or {}).get("services", []))
+
+    def get(self, code: str) -> dict[str, Any] | None:
+        return next((s for s in self.services if s.get("code") == code), None)
+
+    def search(self, query: str) -> list[dict[str, Any]]:
+        """Services matching a query: Chinese or English name, keyword, or pinyin initials."""
+        q = query.strip().lower()
+        if not q:
+            return self.services
+        hits = []
+        for service in self.services:
+            names = [service.get("name_zh", ""), service.get("name_en", "").lower()]
+            names += service.get("keywords", [])
+            initials = service.get("pinyin_initials", [])
+            if any(q in n for n in names) or any(i.startswith(q) or q in i for i in initials):
+                hits.append(service)
+        return hits

@@ -1,0 +1,125 @@
+"""A resident's journeys on the emulated devices and the built-in platform, end to end."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from kiosk.app import KioskApp
+from kiosk.config import KioskConfig, load_config
+from kiosk.devices.idcard.card import IdCard
+from kiosk.devices.idcard.synthetic import DEMO_FIELDS, CardType
+from kiosk.privacy import mask_id_number
+from kiosk.screens.guide import GuideScreen
+from kiosk.screens.home import HomeScreen
+from kiosk.screens.idcard import IdCardScreen
+from kiosk.screens.service_guide import ServiceGuideScreen
+from tests.conftest import FakeClock
+
+RESIDENT = DEMO_FIELDS[CardType.RESIDENT]  # synthetic: not a real person
+
+
+@pytest.fixture
+def live_config(tmp_path: Path) -> KioskConfig:
+    """Emulated ID card reader and the built-in platform; other devices off to stay quick."""
+    return load_config(
+        environ={
+            "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
+            "KIOSK_DEVICES__SMARTCARD__MODE": "off",
+            "KIOSK_DEVICES__PRINTER__MODE": "off",
+            "KIOSK_DEVICES__CAMERA__MODE": "off",
+        }
+    )
+
+
+async def wait_until(pilot, condition: Callable[[], bool], timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def screen_text(app: KioskApp) -> str:
+    return "\n".join(
+        str(w.render()) for s in app.screen_stack for w in s.query("*") if hasattr(w, "render")
+    )
+
+
+@pytest.fixture
+async def app(live_config: KioskConfig, clock: FakeClock) -> AsyncIterator[KioskApp]:
+    app = KioskApp(live_config, clock=clock)
+    yield app
+    app.services.stop()
+
+
+async def test_id_card_read_is_masked_and_wiped_on_timeout(app: KioskApp, clock: FakeClock) -> None:
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(
+            pilot, lambda: app.services.wait_started(0) and "idcard" in app.services.devices
+        )
+        reader = app.services.device("idcard")
+        await wait_until(pilot, lambda: reader.health().healthy)
+        await pilot.click("#home-idcard")
+        await wait_until(pilot, lambda: isinstance(app.screen, IdCardScreen))
+        reader.emulator.place_card(CardType.RESIDENT)
+        await wait_until(
+            pilot, lambda: app.session is not None and app.session.identity is not None
+        )
+        await pilot.pause()
+        card = app.session.identity
+        shown = screen_text(app)
+        assert mask_id_number(RESIDENT["id_number"]) in shown
+        assert RESIDENT["id_number"] not in shown and RESIDENT["name"] not in shown
+        assert "读取成功" in shown
+        # the card is still on the reader: the resident is told to take it
+        assert app.screen.query_one("#idcard-take").display
+
+        clock.advance(app.idle.timeout + app.idle.countdown + 1)
+        app.check_inactivity()
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen) and app.session is None
+        assert card.id_number == "" and card.name == "" and len(card.photo) == 0
+        assert RESIDENT["id_number"][-4:] not in screen_text(app)
+        gc.collect()
+        assert not [o for o in gc.get_objects() if isinstance(o, IdCard) and o.id_number]
+
+
+async def test_card_pulled_mid_read_tells_the_resident_what_to_do(app: KioskApp) -> None:
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: "idcard" in app.services.devices)
+        reader = app.services.device("idcard")
+        await wait_until(pilot, lambda: reader.health().healthy)
+        await pilot.click("#home-idcard")
+        await wait_until(pilot, lambda: isinstance(app.screen, IdCardScreen))
+        screen = app.screen
+        screen.read()  # nothing on the reader yet
+        await wait_until(pilot, lambda: screen.query_one("#idcard-retry").display)
+        assert "没有检测到证件" in str(screen.query_one("#idcard-status").render())
+        assert app.session.identity is None
+
+
+async def test_find_a_service_by_pinyin_initials_and_read_its_guide(app: KioskApp) -> None:
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: app.services.platform is not None)
+        await pilot.click("#home-guide")
+        await wait_until(pilot, lambda: isinstance(app.screen, GuideScreen))
+        await wait_until(pilot, lambda: app.services.catalog.fresh)
+        await pilot.pause()
+        await pilot.click("#guide-search")
+        await pilot.press(*"sbzm")
+        await pilot.pause()
+        items = [
+            str(i.query_one("Static").render()) for i in app.screen.query("#guide-list ListItem")
+        ]
+        assert items and any("参保证明" in name for name in items)
+        await pilot.click("#guide-list ListItem")  # a touch on the first result
+        await wait_until(pilot, lambda: isinstance(app.screen, ServiceGuideScreen))
+        await pilot.pause()
+        guide = str(app.screen.query_one("#service-guide").render())
+        assert "办理条件" in guide and "所需材料" in guide and "收费标准" in guide
+        # the catalog is cached for an offline day
+        assert (Path(app.config.terminal.data_path) / "catalog.json").exists()
