@@ -11,9 +11,9 @@ from textual.message import Message
 from textual.widgets import Button, Input, ListItem, ListView, Static
 
 from kiosk.screens.base import KioskScreen
+from kiosk.widgets.chrome import TLabel
 
 log = logging.getLogger(__name__)
-from kiosk.widgets.chrome import TLabel
 
 
 class CatalogLoaded(Message):
