@@ -18,7 +18,9 @@ from kiosk.devices.smartcard.ssc import read_social_security
 # -- BER-TLV -------------------------------------------------------------------------------
 
 one_byte_tags = st.integers(0x01, 0xFE).filter(lambda t: t & 0x1F != 0x1F and not t & 0x20)
-two_byte_tags = st.builds(lambda a, b: (a << 8) | b, st.sampled_from([0x5F, 0x9F, 0xDF]), st.integers(1, 0x7F))
+two_byte_tags = st.builds(
+    lambda a, b: (a << 8) | b, st.sampled_from([0x5F, 0x9F, 0xDF]), st.integers(1, 0x7F)
+)
 primitives = st.tuples(st.one_of(one_byte_tags, two_byte_tags), st.binary(max_size=300))
 
 
@@ -38,7 +40,11 @@ def test_tlv_parser_rejects_garbage_cleanly(data: bytes) -> None:
 
 
 def test_find_tag_descends_into_templates() -> None:
-    fci = apdu.tlv(0x6F, apdu.tlv(0x84, b"A") + apdu.tlv(0xA5, apdu.tlv(0xBF0C, apdu.tlv(0x61, apdu.tlv(0x4F, b"\xa0\x01")))))
+    fci = apdu.tlv(
+        0x6F,
+        apdu.tlv(0x84, b"A")
+        + apdu.tlv(0xA5, apdu.tlv(0xBF0C, apdu.tlv(0x61, apdu.tlv(0x4F, b"\xa0\x01")))),
+    )
     assert apdu.find_tag(fci, 0x4F) == b"\xa0\x01"
     assert apdu.find_tag(fci, 0x5A) is None
 
@@ -95,7 +101,11 @@ def test_social_security_read_straight_from_the_card_app(t0: bool) -> None:
     app = cards.SocialSecurityCardApp(t0=t0)
     card = read_social_security(app.process)
     holder = app.holder
-    assert (card.card_number, card.name, card.id_number) == (holder.card_number, holder.name, holder.id_number)
+    assert (card.card_number, card.name, card.id_number) == (
+        holder.card_number,
+        holder.name,
+        holder.id_number,
+    )
     assert card.birth_date == "1985-03-12" and card.sex_label == "female" and card.nation == "01"
     assert (app.get_responses > 0) is t0
     text = repr(card) + str(card) + str(card.to_json())

@@ -9,19 +9,13 @@ import pytest
 
 from kiosk.devices.base import DeviceError, DeviceState, EventKind
 from kiosk.devices.smartcard import cards
-from kiosk.devices.smartcard.pcscd import ensure_pcscd, pcscd_running
 from kiosk.devices.smartcard.reader import SmartCardReader
 from kiosk.devices.smartcard.vpcd_card import VirtualCardSlot
-from tests.smartcard_fixtures import (  # noqa: F401 - fixtures
-    TEST_READER,
-    EventLog,
-    PcscdService,
-    event_log,
-    events,
-    pcscd_service,
-    reader,
-    slot,
-)
+
+# Fixtures (pcscd_service, slot, reader, ...) come in as a plugin; rewrite its asserts too.
+pytest_plugins = ["tests.smartcard_fixtures"]
+pytest.register_assert_rewrite("tests.smartcard_fixtures")
+from tests.smartcard_fixtures import TEST_READER, EventLog, PrivatePcscd, ReaderClient  # noqa: E402
 
 
 def read_error(call) -> DeviceError:  # type: ignore[no-untyped-def]
@@ -128,38 +122,29 @@ def test_card_pulled_mid_read_then_next_card_reads(
     assert reader.read_social_security().card_number == app.holder.card_number
 
 
-def test_pcscd_stopped_and_restarted(
-    pcscd_service: PcscdService,
-    reader: SmartCardReader,
-    slot: VirtualCardSlot,
-    event_log: EventLog,
-) -> None:
-    """The adapter reports the reader lost when pcscd stops and regains it (and the card
-    still in it) when pcscd is back, without being restarted itself."""
-    app = cards.SocialSecurityCardApp()
-    slot.insert(app)
-    event_log.next(EventKind.CARD_PLACED)
-
-    # Only a pcscd started by a kiosk process, with no other kiosk process using it, is
-    # stopped; wait a while for parallel users (e.g. `kiosk diag` in another test) to go.
-    stopped = pcscd_service.handle.stop(wait_s=30)
-    if not stopped or pcscd_running():
-        pytest.fail(
-            "could not stop pcscd for this test: it was started outside the kiosk "
-            "(systemd, an operator) or another kiosk process kept using it"
-        )
+def test_pcscd_stopped_and_restarted(private_pcscd: PrivatePcscd) -> None:
+    """The adapter reports the reader lost when pcscd stops and regains it, with the card
+    still in it, when pcscd is back, without being restarted itself. Runs against a
+    private pcscd (the shared one is not ours to stop) from a client process."""
+    client = ReaderClient(private_pcscd)
     try:
-        assert event_log.next(EventKind.CARD_REMOVED).detail["reason"] == "pcsc_unavailable"
-        lost = event_log.next(EventKind.DEVICE_LOST)
-        assert lost.detail["code"] == "pcsc_unavailable"
-        health = reader.health()
-        assert health.state == DeviceState.OFFLINE and health.details["code"] == "pcsc_unavailable"
-        assert read_error(reader.read_social_security).code == "pcsc_unavailable"
+        client.expect("ready", "True")
+        client.send("insert")
+        client.expect("event", "cardPlaced")
+
+        private_pcscd.stop()
+        assert client.expect("event", "cardRemoved")["reason"] == "pcsc_unavailable"
+        client.expect("event", "deviceLost")
+        client.send("health")
+        client.expect("health", "offline")
+        client.send("read")
+        client.expect("read", "pcsc_unavailable")
+
+        private_pcscd.start()
+        client.expect("event", "deviceRegained")
+        client.expect("event", "cardPlaced")  # the virtual card reconnected to the new vpcd
+        client.send("read")
+        assert client.expect("read", "ok")["matches"] == "True"
     finally:
-        pcscd_service.handle = ensure_pcscd(TEST_READER, timeout=15)
-
-    regained = event_log.next(EventKind.DEVICE_REGAINED)
-    assert regained.detail["reader"] == TEST_READER
-    event_log.next(EventKind.CARD_PLACED)  # the virtual card reconnected to the new vpcd
-    assert reader.read_social_security().id_number == app.holder.id_number
-
+        client.close()
+    assert client.proc.returncode == 0

@@ -13,6 +13,7 @@ import logging
 import socket
 import struct
 import threading
+import time
 
 from kiosk.devices.smartcard.cards import CardApplication
 
@@ -22,6 +23,12 @@ VPCD_HOST = "127.0.0.1"
 VPCD_PORT = 35963  # slot 0; slot n listens on VPCD_PORT + n
 
 CTRL_POWER_OFF, CTRL_POWER_ON, CTRL_RESET, CTRL_GET_ATR = 0x00, 0x01, 0x02, 0x04
+
+# pcscd polls card presence every 400 ms. A card put back sooner than that after a removal
+# would look to pcscd like the same card never left (no human is that fast; a test is), so
+# insert() waits this long after the last removal from the same slot.
+REINSERT_GAP_S = 0.6
+_last_removed: dict[tuple[str, int], float] = {}
 
 
 def vpcd_reader_name(port: int = VPCD_PORT) -> str:
@@ -70,6 +77,9 @@ class VirtualCardSlot:
     def insert(self, card: CardApplication, *, pull_after: int | None = None) -> None:
         """Put `card` in the slot. Raises ConnectionError if vpcd is not listening."""
         self.remove()
+        gap = _last_removed.get((self.host, self.port), 0.0) + REINSERT_GAP_S - time.monotonic()
+        if gap > 0:
+            time.sleep(gap)
         sock = self._connect()
         with self._lock:
             self._card, self._sock = card, sock
@@ -91,6 +101,7 @@ class VirtualCardSlot:
             self._card = self._sock = self._thread = None
         if sock is not None:
             _close(sock)
+            _last_removed[(self.host, self.port)] = time.monotonic()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
         self.connected.clear()
@@ -173,6 +184,7 @@ class VirtualCardSlot:
                     if self._sock is sock:
                         self._card = self._sock = None
                 _close(sock)
+                _last_removed[(self.host, self.port)] = time.monotonic()
                 self.connected.clear()
                 return
             self.apdu_count += 1
