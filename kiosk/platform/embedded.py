@@ -62,7 +62,10 @@ class EmbeddedPlatform:
         from kiosk.platform.server.app import PlatformServer
 
         self.server = PlatformServer(self.data_dir, self.database_url, self._faults)
-        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        # proto must say TCP: asyncio sets TCP_NODELAY on accepted sockets only then, and
+        # without it Nagle + delayed ACK add 40 ms to every response.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         sock.listen(128)

@@ -21,6 +21,7 @@ REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{3,63}$"
 MAX_BATCH_ITEMS = 1000
 MAX_BATCH_BYTES = 8 * 1024 * 1024
 MAX_BODY_BYTES = 8 * 1024 * 1024
+MAX_INT = 2**62  # every integer fits a 64-bit database column
 
 ItemKind = Literal["application", "rating", "ticket", "audit"]
 RecordType = Literal["social_insurance", "medical_insurance", "housing_fund"]
@@ -54,7 +55,7 @@ class OutboxItem(Model):
     key: Annotated[str, Field(pattern=UUID_PATTERN, description="idempotency key, unique forever")]
     kind: ItemKind
     stream: Annotated[str, Field(min_length=1, max_length=128)]
-    seq: Annotated[int, Field(ge=0, le=2**62)]
+    seq: Annotated[int, Field(ge=0, le=MAX_INT)]
     local_ref: Annotated[str, Field(min_length=1, max_length=64)]
     created_at: Annotated[str, Field(min_length=1, max_length=40, description="ISO 8601 UTC")]
     attempt: Annotated[int, Field(ge=0, le=2**31)] = 0
@@ -244,9 +245,9 @@ class DeviceStatus(Model):
 class HeartbeatRequest(Model):
     version: Annotated[str, Field(min_length=1, max_length=64)]
     devices: list[DeviceStatus] = Field(default_factory=list, max_length=64)
-    outbox_depth: Annotated[int, Field(ge=0)] = 0
-    dead_letters: Annotated[int, Field(ge=0)] = 0
-    acked_commands: list[Annotated[int, Field(ge=0)]] = Field(
+    outbox_depth: Annotated[int, Field(ge=0, le=MAX_INT)] = 0
+    dead_letters: Annotated[int, Field(ge=0, le=MAX_INT)] = 0
+    acked_commands: list[Annotated[int, Field(ge=0, le=MAX_INT)]] = Field(
         default_factory=list, max_length=1000, description="command ids already carried out"
     )
 

@@ -91,6 +91,7 @@ class Storage:
         self._lock = threading.RLock()
         self._secrets: dict[str, str] = {}
         self._last_purge = 0.0
+        self._durable = True
         if url.startswith(("postgresql://", "postgres://")):
             import psycopg  # lazy: only a fleet server needs it
 
@@ -121,12 +122,17 @@ class Storage:
         return self._conn.execute(self._sql(sql), params)
 
     @contextmanager
-    def _tx(self) -> Iterator[None]:
+    def _tx(self, durable: bool = True) -> Iterator[None]:
+        """One write transaction. durable=False (SQLite) skips the fsync: for the nonce cache,
+        where a power cut can only forget a few nonces whose timestamps expire in minutes."""
         with self._lock:
             if self.dialect == "postgresql":
                 with self._conn.transaction():
                     yield
                 return
+            if durable != self._durable:
+                self._conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+                self._durable = durable
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
@@ -171,7 +177,7 @@ class Storage:
 
     def remember_nonce(self, terminal_id: str, nonce: str, now: float) -> bool:
         """Store a nonce; False if it was seen within the retention window."""
-        with self._tx():
+        with self._tx(durable=False):
             if now - self._last_purge > NONCE_PURGE_EVERY_S:
                 self._exec("DELETE FROM nonces WHERE seen_at < ?", (now - NONCE_RETENTION_S,))
                 self._last_purge = now
