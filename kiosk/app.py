@@ -247,6 +247,27 @@ class KioskApp(App[int], inherit_bindings=False):
                 screen.retranslate()
                 screen.show_status(self.status_snapshot())
 
+    STAFF_TAPS, STAFF_TAP_WINDOW_S = 5, 3.0
+
+    def staff_tap(self) -> None:
+        """Five taps on the terminal name within three seconds open the staff PIN pad."""
+        now = self.idle.clock()
+        self._staff_taps = [
+            t for t in getattr(self, "_staff_taps", []) if now - t < self.STAFF_TAP_WINDOW_S
+        ]
+        self._staff_taps.append(now)
+        if len(self._staff_taps) >= self.STAFF_TAPS:
+            self._staff_taps = []
+            from kiosk.screens.staff import StaffPinScreen, StaffScreen
+
+            def entered(ok: bool | None) -> None:
+                if ok:
+                    log.info("staff mode entered")
+                    self.end_session("staff mode")
+                    self.push_screen(StaffScreen())
+
+            self.push_screen(StaffPinScreen(), entered)
+
     def call_staff(self) -> None:
         self.staff_calls += 1
         self.services.record_audit("staff_called", screen=type(self.screen).__name__)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
@@ -74,6 +75,10 @@ class TopBar(Horizontal):
 
     def on_mount(self) -> None:
         self.show(self.app.status_snapshot())  # type: ignore[attr-defined]
+
+    def on_click(self, event: events.Click) -> None:
+        if event.widget is not None and event.widget.id == "terminal-name":
+            self.app.staff_tap()  # type: ignore[attr-defined]
 
     def show(self, status: dict[str, object]) -> None:
         self.query_one("#terminal-name", Static).update(str(status["terminal"]))

@@ -1,0 +1,105 @@
+"""Staff mode: a PIN on an on-screen keypad (no keyboard shortcut), then the staff menu.
+
+Reached by tapping the terminal name in the top bar five times within three seconds, the
+hidden corner that kiosk staff are trained to use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from kiosk.screens.base import KioskScreen
+from kiosk.widgets.chrome import TButton, TLabel
+
+
+def pin_matches(pin: str, pin_hash: str) -> bool:
+    salt_hex, _, expected = pin_hash.partition(":")
+    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt_hex), 200_000).hex()
+    return hmac.compare_digest(digest, expected)
+
+
+class StaffPinScreen(ModalScreen[bool]):
+    def compose(self) -> ComposeResult:
+        with Vertical(id="pin-box"):
+            yield TLabel("staff.pin", classes="title")
+            yield Static("", id="pin-dots", classes="title")
+            with Grid(id="pin-keys"):
+                for key in "123456789":
+                    yield Button(key, name=key, id=f"pin-{key}", classes="pin-key")
+                yield TButton("common.cancel", id="pin-cancel")
+                yield Button("0", name="0", id="pin-0", classes="pin-key")
+                yield TButton("common.ok", id="pin-ok", variant="success")
+
+    def on_mount(self) -> None:
+        self._pin = ""
+        self._tries = 0
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.has_class("pin-key") and len(self._pin) < 12:
+            self._pin += event.button.name or ""
+        elif event.button.id == "pin-cancel":
+            self.dismiss(False)
+            return
+        elif event.button.id == "pin-ok":
+            if pin_matches(self._pin, self.app.config.staff.pin_hash):  # type: ignore[attr-defined]
+                self.dismiss(True)
+                return
+            self._tries += 1
+            self._pin = ""
+            if self._tries >= 3:  # no brute force from the touch screen
+                self.dismiss(False)
+                return
+            self.query_one("#pin-dots", Static).update(self.app.t("staff.pin_wrong"))  # type: ignore[attr-defined]
+            return
+        self.query_one("#pin-dots", Static).update("●" * len(self._pin))
+
+
+class StaffScreen(KioskScreen):
+    """What staff can do at the terminal."""
+
+    IDLE_FACTOR = 3.0
+
+    def compose_body(self) -> ComposeResult:
+        yield TLabel("staff.title", classes="title")
+        with Grid(id="staff-actions"):
+            yield TButton("staff.diagnostics", id="staff-diag", classes="action", variant="primary")
+            yield TButton("staff.reprint", id="staff-reprint", classes="action")
+            yield TButton("staff.exit", id="staff-exit", classes="action", variant="error")
+        yield Static(id="staff-message")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "staff-diag":
+            from kiosk.screens.diagnostics import DiagnosticsScreen
+
+            self.app.push_screen(DiagnosticsScreen())
+        elif event.button.id == "staff-reprint":
+            self._reprint()
+        elif event.button.id == "staff-exit":
+            self.app.end_session("staff exit")  # type: ignore[attr-defined]
+            self.app.exit(0)
+        else:
+            return
+        event.stop()
+
+    def _reprint(self) -> None:
+        printer = self.app.services.device("printer")  # type: ignore[attr-defined]
+        message = self.query_one("#staff-message", Static)
+        if printer is None:
+            message.update(self.app.t("staff.no_printer"))  # type: ignore[attr-defined]
+            return
+        self.run_worker(lambda: self._reprint_in_thread(printer), thread=True, exit_on_error=False)
+
+    def _reprint_in_thread(self, printer) -> None:  # type: ignore[no-untyped-def]
+        try:
+            done = printer.reprint_pending()
+            text = self.app.t("staff.reprinted", n=len(done))  # type: ignore[attr-defined]
+        except Exception as exc:  # paper still out, printer gone: say so, keep the rest
+            text = f"{self.app.t('staff.reprint_failed')} ({exc})"  # type: ignore[attr-defined]
+        self.app.call_from_thread(self.query_one("#staff-message", Static).update, text)
