@@ -87,20 +87,17 @@ def test_latency_beyond_the_client_timeout_is_unavailable(platform):
 
 def test_probability_and_count(platform):
     platform.faults.rng = random.Random(7)
-    platform.faults.add(Fault("error", probability=0.0))
-    assert httpx.get(platform.base_url + "/v1/health", timeout=5).status_code == 200
-    platform.faults.clear()
-    platform.faults.add(Fault("error", probability=0.5, count=1000))
-    statuses = [
-        httpx.get(platform.base_url + "/v1/health", timeout=5).status_code for _ in range(40)
-    ]
-    assert 0 < statuses.count(503) < 40 and set(statuses) == {200, 503}
-    platform.faults.clear()
-    platform.faults.add(Fault("error", count=2))
-    statuses = [
-        httpx.get(platform.base_url + "/v1/health", timeout=5).status_code for _ in range(4)
-    ]
-    assert statuses == [503, 503, 200, 200]
+    health = platform.base_url + "/v1/health"
+    with httpx.Client(timeout=5) as http:
+        platform.faults.add(Fault("error", probability=0.0))
+        assert http.get(health).status_code == 200
+        platform.faults.clear()
+        platform.faults.add(Fault("error", probability=0.5, count=1000))
+        statuses = [http.get(health).status_code for _ in range(40)]
+        assert 0 < statuses.count(503) < 40 and set(statuses) == {200, 503}
+        platform.faults.clear()
+        platform.faults.add(Fault("error", count=2))
+        assert [http.get(health).status_code for _ in range(4)] == [503, 503, 200, 200]
 
 
 def test_admin_endpoint_sets_and_clears_faults_at_runtime(platform, client):
