@@ -7,6 +7,7 @@ Tests use vpcd slot 1 (port 35964, reader "Virtual PCD 00 01") so that an emulat
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import queue
@@ -14,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -40,14 +42,33 @@ class PcscdService:
     handle: PcscdHandle
 
 
+SLOT_LOCK = Path(tempfile.gettempdir()) / "kiosk-smartcard-tests.lock"
+
+
 @pytest.fixture(scope="session")
 def pcscd_service() -> Iterator[PcscdService]:
-    # Fails loudly (PcscdError) when pcscd or the vpcd driver is missing.
-    service = PcscdService(ensure_pcscd(TEST_READER, timeout=15))
-    yield service
-    # Stops pcscd if a kiosk process (we) started it and nobody else uses it any more;
-    # a pcscd that was running before the tests is left alone.
-    service.handle.stop(wait_s=10)
+    # vpcd's ports are fixed, so two test runs at once would put cards into each other's
+    # slot: a second run waits for the first instead.
+    lock = os.open(SLOT_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + 300
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(lock)
+                raise RuntimeError(f"another smartcard test run holds {SLOT_LOCK}") from None
+            time.sleep(0.2)
+    try:
+        # Fails loudly (PcscdError) when pcscd or the vpcd driver is missing.
+        service = PcscdService(ensure_pcscd(TEST_READER, timeout=15))
+        yield service
+        # Stops pcscd if a kiosk process (we) started it and nobody else uses it any more;
+        # a pcscd that was running before the tests is left alone.
+        service.handle.stop(wait_s=10)
+    finally:
+        os.close(lock)
 
 
 class EventLog:

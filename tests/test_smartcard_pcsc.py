@@ -8,14 +8,21 @@ from __future__ import annotations
 import pytest
 
 from kiosk.devices.base import DeviceError, DeviceState, EventKind
-from kiosk.devices.smartcard import cards
+from kiosk.devices.smartcard import cards, pcsc, pcscd
+from kiosk.devices.smartcard.pcscd import ensure_pcscd, pcscd_running
 from kiosk.devices.smartcard.reader import SmartCardReader
 from kiosk.devices.smartcard.vpcd_card import VirtualCardSlot
 
 # Fixtures (pcscd_service, slot, reader, ...) come in as a plugin; rewrite its asserts too.
 pytest_plugins = ["tests.smartcard_fixtures"]
 pytest.register_assert_rewrite("tests.smartcard_fixtures")
-from tests.smartcard_fixtures import TEST_READER, EventLog, PrivatePcscd, ReaderClient  # noqa: E402
+from tests.smartcard_fixtures import (  # noqa: E402
+    TEST_READER,
+    EventLog,
+    PcscdService,
+    PrivatePcscd,
+    ReaderClient,
+)
 
 
 def read_error(call) -> DeviceError:  # type: ignore[no-untyped-def]
@@ -148,3 +155,17 @@ def test_pcscd_stopped_and_restarted(private_pcscd: PrivatePcscd) -> None:
     finally:
         client.close()
     assert client.proc.returncode == 0
+
+
+def test_a_second_user_of_pcscd_never_stops_it(pcscd_service: PcscdService) -> None:
+    handle = ensure_pcscd(TEST_READER, timeout=5)
+    assert not handle.owned  # already running: used, not started
+    assert handle.stop() is False
+    assert pcscd_running() and TEST_READER in pcsc.list_readers()
+
+
+def test_missing_pcscd_binary_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pcscd, "pcscd_running", lambda sock=pcscd.PCSCD_SOCKET: False)
+    monkeypatch.setattr(pcscd, "find_pcscd", lambda: None)
+    with pytest.raises(pcscd.PcscdError, match="pcscd is not installed"):
+        pcscd.ensure_pcscd(TEST_READER, timeout=1)

@@ -40,9 +40,10 @@ def _open(args: argparse.Namespace) -> tuple[Any, Any]:
     section = config.devices.smartcard
     if section.mode == "off":
         return section, None
+    section = section.model_copy(update={"demo_card": ""})  # `read` inserts its own card
     device = create(section, EventHub(), config.terminal.data_path)
     device.start()
-    device.wait_online(timeout=12)
+    device.wait_settled(timeout=12)
     return section, device
 
 

@@ -92,6 +92,7 @@ class SmartCardReader(Device):
         self._ctx: pcsc.Context | None = None
         self._pcscd: Any = None  # PcscdHandle: our use of pcscd (start_pcscd only)
         self._read_lock = threading.Lock()
+        self._pcscd_problem = ""  # why we could not start pcscd, shown in health()
         # Cached status, guarded by _cond.
         self._online: bool | None = None
         self._state = DeviceState.NO_DEVICE
@@ -182,6 +183,13 @@ class SmartCardReader(Device):
                 lambda: bool(self._card_present) == present or self._stopping.is_set(), timeout
             )
             return bool(self._card_present) == present
+
+    def wait_settled(self, timeout: float = 12.0) -> bool:
+        """Block until the monitor has first found the reader or a reason it cannot."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: self._online is not None or self._stopping.is_set(), timeout
+            )
 
     def wait_online(self, online: bool = True, timeout: float = 10.0) -> bool:
         with self._cond:
@@ -319,7 +327,8 @@ class SmartCardReader(Device):
             try:
                 ctx = pcsc.Context()
             except Exception as exc:  # PcscError, or pyscard missing
-                self._set_status(False, PCSC_UNAVAILABLE, f"PC/SC service is not running ({exc})")
+                why = self._pcscd_problem or f"PC/SC service is not running ({exc})"
+                self._set_status(False, PCSC_UNAVAILABLE, why)
                 self._stopping.wait(self.retry_s)
                 continue
             self._ctx = ctx
@@ -349,8 +358,10 @@ class SmartCardReader(Device):
         try:
             handle = ensure_pcscd(None, timeout=10, log_path=self.pcscd_log)
         except (PcscdError, OSError) as exc:
+            self._pcscd_problem = str(exc)
             self._set_status(False, PCSC_UNAVAILABLE, str(exc))
             return
+        self._pcscd_problem = ""
         if self._stopping.is_set():
             handle.stop()
         else:
