@@ -198,7 +198,20 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes:
         if not chunk:
             raise _Closed
         buf += chunk
+        _quick_ack(sock)
     return buf
+
+
+def _quick_ack(sock: socket.socket) -> None:
+    """vpcd writes the length and the payload in two small writes without TCP_NODELAY, so
+    Nagle holds the payload until our delayed ACK (40 ms on Linux): every APDU would cost
+    40 ms. ACK at once instead (Linux resets quick-ACK mode, so set it after each read)."""
+    if _TCP_QUICKACK is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, _TCP_QUICKACK, 1)
+
+
+_TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
 
 
 def _send(sock: socket.socket, payload: bytes) -> None:
