@@ -218,6 +218,17 @@ class KioskApp(App[int], inherit_bindings=False):
         self.idle.timeout = base * (screen.IDLE_FACTOR if screen else 1.0)
         self.idle.countdown = self.config.ui.countdown_s * (2 if self.elder else 1)
 
+    def _apply_lock(self) -> None:
+        from kiosk.screens.out_of_service import OutOfServiceScreen
+
+        showing = any(isinstance(s, OutOfServiceScreen) for s in self.screen_stack)
+        if self.services.locked and not showing and not getattr(self.screen, "STAFF", False):
+            self.end_session("out of service")
+            self.push_screen(OutOfServiceScreen())
+        elif not self.services.locked and showing:
+            while any(isinstance(s, OutOfServiceScreen) for s in self.screen_stack):
+                self.pop_screen()
+
     # --- language, 长辈模式, call staff ---------------------------------------------
     def t(self, key: str, **values: object) -> str:
         return t(key, self.language, **values)
@@ -332,5 +343,6 @@ class KioskApp(App[int], inherit_bindings=False):
         self.health = {h.device: h.healthy for h in self.services.health()}
         for kind in self.services.failures:
             self.health.setdefault(kind, False)
+        self._apply_lock()
         if isinstance(self.screen, KioskScreen):
             self.screen.show_status(self.status_snapshot())

@@ -47,6 +47,9 @@ class Services:
     outbox: Any = None
     sync: Any = None
     catalog: Any = None
+    heartbeat: Any = None
+    locked: bool = False  # out of service: by staff or by a platform "lock" command
+    lock_reason: str = ""
     _embedded: Any = None
     _started: threading.Event = field(default_factory=threading.Event)
 
@@ -93,7 +96,7 @@ class Services:
                 device.stop()
             except Exception:
                 log.exception("device failed to stop", extra={"device": kind})
-        for part in (self.sync, self.outbox, self._embedded):
+        for part in (self.heartbeat, self.sync, self.outbox, self._embedded):
             stop = getattr(part, "stop", None) or getattr(part, "close", None)
             if stop:
                 try:
@@ -117,6 +120,11 @@ class Services:
 
     def device(self, kind: str) -> Device | None:
         return self.devices.get(kind)
+
+    def set_locked(self, locked: bool, reason: str) -> None:
+        """Take the terminal out of service (or back). The app shows it within seconds."""
+        self.locked, self.lock_reason = locked, reason if locked else ""
+        self.record_audit("locked" if locked else "unlocked", reason=reason)
 
     def forget_resident(self) -> None:
         """A session ended: every part drops what it cached about the resident."""

@@ -58,6 +58,9 @@ def start_platform_services(services: Any) -> None:
         base_url, config.terminal.id, secret, timeout=pc.timeout_s, ca_file=pc.ca_file
     )
     _start_outbox(services, key_path, sync_client)
+    from kiosk.platform.heartbeat import HeartbeatWorker
+
+    services.heartbeat = HeartbeatWorker(services, client, pc.heartbeat_s).start()
 
 
 def _fetch_public_key(client: PlatformClient, cache: Path) -> Path | None:

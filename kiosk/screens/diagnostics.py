@@ -15,6 +15,7 @@ PREVIEW_COLUMNS, PREVIEW_ROWS = 48, 18
 
 class DiagnosticsScreen(KioskScreen):
     IDLE_FACTOR = 5.0
+    STAFF = True
 
     def compose_body(self) -> ComposeResult:
         yield TLabel("staff.diagnostics", classes="title")

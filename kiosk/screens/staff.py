@@ -25,6 +25,8 @@ def pin_matches(pin: str, pin_hash: str) -> bool:
 
 
 class StaffPinScreen(ModalScreen[bool]):
+    STAFF = True
+
     def compose(self) -> ComposeResult:
         with Vertical(id="pin-box"):
             yield TLabel("staff.pin", classes="title")
@@ -65,12 +67,14 @@ class StaffScreen(KioskScreen):
     """What staff can do at the terminal."""
 
     IDLE_FACTOR = 3.0
+    STAFF = True
 
     def compose_body(self) -> ComposeResult:
         yield TLabel("staff.title", classes="title")
         with Grid(id="staff-actions"):
             yield TButton("staff.diagnostics", id="staff-diag", classes="action", variant="primary")
             yield TButton("staff.reprint", id="staff-reprint", classes="action")
+            yield TButton("staff.lock", id="staff-lock", classes="action")
             yield TButton("staff.exit", id="staff-exit", classes="action", variant="error")
         yield Static(id="staff-message")
 
@@ -81,12 +85,23 @@ class StaffScreen(KioskScreen):
             self.app.push_screen(DiagnosticsScreen())
         elif event.button.id == "staff-reprint":
             self._reprint()
+        elif event.button.id == "staff-lock":
+            services = self.app.services  # type: ignore[attr-defined]
+            services.set_locked(not services.locked, "staff")
+            self.sync_lock_label()
         elif event.button.id == "staff-exit":
             self.app.end_session("staff exit")  # type: ignore[attr-defined]
             self.app.exit(0)
         else:
             return
         event.stop()
+
+    def on_mount(self) -> None:
+        self.sync_lock_label()
+
+    def sync_lock_label(self) -> None:
+        locked = self.app.services.locked  # type: ignore[attr-defined]
+        self.query_one("#staff-lock", TButton).set_key("staff.unlock" if locked else "staff.lock")
 
     def _reprint(self) -> None:
         printer = self.app.services.device("printer")  # type: ignore[attr-defined]

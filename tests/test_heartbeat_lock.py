@@ -1,0 +1,77 @@
+"""The platform takes a terminal out of service through the heartbeat, and staff can too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kiosk.app import KioskApp
+from kiosk.config import load_config
+from kiosk.screens.home import HomeScreen
+from kiosk.screens.out_of_service import OutOfServiceScreen
+from kiosk.screens.staff import StaffScreen
+from tests.conftest import FakeClock
+
+
+async def wait_until(pilot, condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def config(tmp_path: Path):  # type: ignore[no-untyped-def]
+    return load_config(
+        environ={
+            "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
+            **{
+                f"KIOSK_DEVICES__{k}__MODE": "off"
+                for k in ("IDCARD", "SMARTCARD", "PRINTER", "CAMERA")
+            },
+        }
+    )
+
+
+async def test_platform_lock_and_unlock_reach_the_screen(tmp_path: Path, clock: FakeClock) -> None:
+    app = KioskApp(config(tmp_path), clock=clock)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: app.services.heartbeat is not None)
+        storage = app.services._embedded.server.storage
+        heartbeat = app.services.heartbeat
+        await pilot.click("#lang-zh-Hans")  # a resident is at the screen
+        assert app.session is not None
+
+        storage.queue_command(app.config.terminal.id, "lock")
+        assert heartbeat.beat() == ["lock"]
+        app.refresh_status()
+        await pilot.pause()
+        assert isinstance(app.screen, OutOfServiceScreen) and app.session is None
+        assert heartbeat.beat() == []  # acknowledged: not carried out twice
+
+        storage.queue_command(app.config.terminal.id, "unlock")
+        assert heartbeat.beat() == ["unlock"]
+        app.refresh_status()
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    app.services.stop()
+
+
+async def test_staff_take_the_terminal_out_of_service_and_back(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    app = KioskApp(config(tmp_path), clock=clock, start_services=False)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await app.push_screen(StaffScreen())
+        await pilot.click("#staff-lock")
+        assert app.services.locked
+        app.refresh_status()
+        await pilot.pause()
+        assert isinstance(app.screen, StaffScreen)  # staff keep working while it is locked
+        await pilot.click("#chrome-home")
+        app.refresh_status()
+        await pilot.pause()
+        assert isinstance(app.screen, OutOfServiceScreen)
+        app.services.set_locked(False, "staff")
+        app.refresh_status()
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
