@@ -98,12 +98,38 @@ def test_kill_9_loses_nothing_and_duplicates_nothing(tmp_path: Path):
 
         box = Outbox.open(db, None)
         report = SyncWorker(box, platform_client(platform)).sync_now()
-        assert report.error is None and report.pending == 0 and report.dead_lettered == 0
+        dead = [(d.key, d.reason) for d in box.dead_letters(limit=20)]
         box.close()
+        assert dead == [] and report.error is None and report.pending == 0, (dead, report)
         counts = stored_per_key(platform)
 
     stored = set(counts)
     assert len(acked) > 1000  # the loop did real work
+    missing = sorted(acked - stored)[:5]
+    if missing:
+        conn = sqlite3.connect(db)
+        where = {
+            k: [
+                t
+                for t in ("outbox", "delivered", "dead_letter")
+                if conn.execute(f"SELECT 1 FROM {t} WHERE key=?", (k,)).fetchone()
+            ]
+            for k in missing
+        }
+        srv = sqlite3.connect(tmp_path / "platform" / "platform.sqlite3")
+        where_srv = {
+            k: srv.execute(
+                "SELECT status, reference, reason FROM items WHERE key=?", (k,)
+            ).fetchall()
+            for k in missing
+        }
+        refs = {
+            k: conn.execute("SELECT reference, status FROM delivered WHERE key=?", (k,)).fetchall()
+            for k in missing
+        }
+        raise AssertionError(
+            f"missing {len(acked - stored)}: local {where} server {where_srv} refs {refs}"
+        )
     assert acked - stored == set()  # every acknowledged item reached the platform
     assert stored - tried == set()  # nothing invented
     assert set(counts.values()) == {1}  # exactly once at the platform

@@ -293,3 +293,24 @@ def test_backlog_query_streams_with_limit(tmp_path: Path, pub):
         assert box.stats().depth == 100_001 - 100
         # the outbox's own page cache stays bounded whatever the backlog (default 2 MiB)
         assert box.pragma("cache_size") >= -4096
+
+
+def test_another_applications_database_is_not_taken_over(tmp_path: Path, pub):
+    path = tmp_path / "outbox.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE photos(id INTEGER PRIMARY KEY)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(OutboxCorrupt, match="not an outbox database"):
+        Outbox.open(path, pub)
+
+
+def test_two_processes_creating_the_outbox_at_once_agree(tmp_path: Path, pub):
+    """Regression: a second opener used to see a half-made schema and move the file aside."""
+    path = tmp_path / "outbox.sqlite3"
+    boxes = [Outbox.open(path, pub), Outbox.open(path, pub)]
+    receipts = [resident_item(box) for box in boxes]
+    assert boxes[0].pending_count() == 2 and receipts[0].local_ref != receipts[1].local_ref
+    for box in boxes:
+        box.close()
+    assert not list(tmp_path.glob("*.corrupt-*"))

@@ -236,7 +236,6 @@ class Outbox:
                 f"missing, but an outbox was created here on {marker.read_text().strip() or '?'}",
             )
         path.parent.mkdir(parents=True, exist_ok=True)
-        existed = path.exists() and path.stat().st_size > 0
         conn: sqlite3.Connection | None = None
         try:
             conn = sqlite3.connect(
@@ -251,21 +250,15 @@ class Outbox:
             conn.execute("PRAGMA secure_delete=ON")
             check = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
             if check != ["ok"]:
-                raise sqlite3.DatabaseError("quick_check: " + "; ".join(check[:3]))
-            if existed and not _has_table(conn, "outbox"):
-                raise sqlite3.DatabaseError("not an outbox database (no outbox table)")
-            conn.executescript(SCHEMA)
-            conn.execute(
-                "INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', ?)",
-                (str(SCHEMA_VERSION),),
-            )
-        except sqlite3.DatabaseError as exc:
+                raise _Damaged("quick_check: " + "; ".join(check[:3]))
+            _create_schema(conn)
+        except (sqlite3.DatabaseError, _Damaged) as exc:
             if conn is not None:
                 conn.close()
             if _is_full(exc):
                 raise OutboxFull(f"outbox database {path}: disk full at open ({exc})") from exc
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-                raise OutboxError(f"outbox database {path}: locked by another process") from exc
+            if not _is_damage(exc):  # busy, locked, I/O: transient; never move a live file
+                raise OutboxError(f"outbox database {path}: cannot open ({exc})") from exc
             moved = _move_aside(path)
             raise OutboxCorrupt(path, f"damaged ({exc})", moved) from exc
         except BaseException:
@@ -382,6 +375,74 @@ class Outbox:
             except Exception:
                 log.exception("outbox listener failed")
         return EnqueueReceipt(key, local_ref, seq)
+
+    def enqueue_many(
+        self, items: Iterable[tuple[str, str, str, Mapping[str, Any], Mapping[str, Any]]]
+    ) -> list[EnqueueReceipt]:
+        """Group commit: (key, kind, stream, display, personal) tuples in ONE durable transaction.
+
+        For bursts of small items (audit events, imports); all or nothing. Keys already known
+        return their first receipt, as with enqueue.
+        """
+        if self._public_key is None:
+            raise OutboxNoKey("no platform public key configured: nothing is queued unencrypted")
+        prepared = []
+        for key, kind, stream, display, personal in items:
+            key = _canonical_key(key)
+            if kind not in KINDS:
+                raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+            plaintext = json.dumps(personal, ensure_ascii=False, separators=(",", ":")).encode()
+            sealed = seal(self._public_key, plaintext, bind=key)
+            display_json = json.dumps(
+                _scrub_display(display), ensure_ascii=False, separators=(",", ":")
+            )
+            size = _WIRE_OVERHEAD + len(display_json.encode()) + 4 * ((len(sealed.blob) + 2) // 3)
+            prepared.append((key, kind, stream, display_json, sealed, size))
+        now = self._clock()
+        receipts = []
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for key, kind, stream, display_json, sealed, size in prepared:
+                    found = self._receipt_for(key)
+                    if found is not None:
+                        receipts.append(found)
+                        continue
+                    counter = self._bump_counter()
+                    seq = self._bump_seq(stream)
+                    local_ref = format_local_ref(self._terminal_id, counter, now)
+                    conn.execute(
+                        "INSERT INTO outbox(key, kind, stream, seq, local_ref, created_at, attempts,"
+                        " next_attempt_at, size, display, kid, sealed)"
+                        " VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?)",
+                        (
+                            key,
+                            kind,
+                            stream,
+                            seq,
+                            local_ref,
+                            now,
+                            size,
+                            display_json,
+                            sealed.kid,
+                            sealed.blob,
+                        ),
+                    )
+                    receipts.append(EnqueueReceipt(key, local_ref, seq))
+                conn.execute("COMMIT")
+            except (sqlite3.Error, OSError) as exc:
+                self._rollback()
+                if _is_full(exc):
+                    raise OutboxFull(
+                        f"outbox disk full ({self.path.parent}): nothing was stored"
+                    ) from exc
+                raise OutboxError(
+                    f"outbox database {self.path}: cannot store the items ({exc})"
+                ) from exc
+        for callback in list(self._listeners):
+            callback()
+        return receipts
 
     def _receipt_for(self, key: str) -> EnqueueReceipt | None:
         for table in ("outbox", "dead_letter", "delivered"):
@@ -828,13 +889,36 @@ def _short(value: Any, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _has_table(conn: sqlite3.Connection, name: str) -> bool:
-    return (
+class _Damaged(Exception):
+    """quick_check failed, or the file is some other application's database."""
+
+
+def _is_damage(exc: BaseException) -> bool:
+    if isinstance(exc, _Damaged):
+        return True
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def _create_schema(conn: sqlite3.Connection) -> None:
+    """Atomically: another process opening the same new file sees all of the schema or none."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "outbox" not in tables:
+            raise _Damaged("not an outbox database (it has other tables)")
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
         conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-        ).fetchone()
-        is not None
-    )
+            "INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', ?)",
+            (str(SCHEMA_VERSION),),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
 
 
 def _marker(path: Path) -> Path:
