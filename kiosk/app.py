@@ -307,6 +307,24 @@ class KioskApp(App[int], inherit_bindings=False):
         screen_class = getattr(importlib.import_module(module_name), class_name)
         self.push_screen(screen_class())
 
+    def begin_service(self, service: dict[str, Any]) -> None:
+        """Start a service: identify first if it needs the resident's identity."""
+        from kiosk.journey import needs_identity
+        from kiosk.screens.form import FormScreen
+        from kiosk.screens.idcard import IdCardScreen
+        from kiosk.screens.record import RecordScreen
+
+        def next_step() -> KioskScreen:
+            if service.get("kiosk_action") == "print_record":
+                return RecordScreen(service)
+            return FormScreen(service)
+
+        session = self.session or self.start_session()
+        if needs_identity(service) and session.identity is None:
+            self.push_screen(IdCardScreen(then=next_step))
+        else:
+            self.push_screen(next_step())
+
     # --- devices and network ----------------------------------------------------------
     def device_usable(self, kind: str) -> bool:
         return self.health.get(kind, True)

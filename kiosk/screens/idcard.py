@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -29,6 +31,10 @@ class CardRead(Message):
 
 class IdCardScreen(KioskScreen):
     IDLE_FACTOR = 1.5
+
+    def __init__(self, then: Callable[[], KioskScreen] | None = None) -> None:
+        super().__init__()
+        self._then = then  # the journey step after identification (default: the guide)
 
     def compose_body(self) -> ComposeResult:
         yield TLabel("idcard.title", classes="title")
@@ -106,7 +112,10 @@ class IdCardScreen(KioskScreen):
         elif event.button.id == "idcard-demo":
             self.reader.emulator.place_card("resident")
         elif event.button.id == "idcard-continue":
-            self.app.open_journey("guide")  # type: ignore[attr-defined]
+            if self._then is not None:
+                self.app.switch_screen(self._then())
+            else:
+                self.app.open_journey("guide")  # type: ignore[attr-defined]
         else:
             return
         event.stop()

@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.guide import service_name
+from kiosk.widgets.chrome import TButton
 
 SECTIONS = (
     ("conditions", "guide.conditions"),
@@ -29,6 +30,13 @@ class ServiceGuideScreen(KioskScreen):
     def compose_body(self) -> ComposeResult:
         yield Static(id="service-title", classes="title")
         yield VerticalScroll(Static(id="service-guide"), id="service-guide-box")
+        if self.service.get("kiosk_action") in ("apply", "print_record"):
+            yield TButton("guide.start", id="service-start", classes="action", variant="success")
+
+    def on_button_pressed(self, event: TButton.Pressed) -> None:
+        if event.button.id == "service-start":
+            event.stop()
+            self.app.begin_service(self.service)  # type: ignore[attr-defined]
 
     def on_mount(self) -> None:
         self.retranslate()

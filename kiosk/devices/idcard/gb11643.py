@@ -25,3 +25,17 @@ def is_valid(number: str) -> bool:
 
 def with_check_digit(first17: str) -> str:
     return first17 + check_digit(first17)
+
+
+def looks_like_id_number(number: str) -> bool:
+    """A valid check digit and a plausible birth date: what a person's ID number looks like,
+    as opposed to any 18-digit reference (a certificate number, an order number)."""
+    import datetime
+
+    if not is_valid(number):
+        return False
+    try:
+        born = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return False
+    return 1900 <= born.year <= datetime.date.today().year

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from kiosk.devices.base import DeviceError
+from kiosk.devices.idcard.gb11643 import looks_like_id_number
 
 ESC_INIT = b"\x1b\x40"  # ESC @
 FS_CHINESE_ON = b"\x1c\x26"  # FS &: Chinese (GB18030) mode; python-escpos never sends it
@@ -85,7 +86,7 @@ class Receipt:
         if self.language not in _LABELS:
             raise ReceiptError("bad_receipt", f"unknown receipt language {self.language!r}")
         for where, text in self._texts():
-            if _ID18.search(text):
+            if any(looks_like_id_number(m.group()) for m in _ID18.finditer(text)):
                 # Never echo the number itself: this message may reach a log.
                 raise ReceiptError(
                     "unmasked_personal_data",
