@@ -32,7 +32,10 @@ class CatalogStore:
             log.warning("catalog cache unreadable, ignoring it", extra={"error": str(exc)})
 
     def refresh(self, client: Any) -> bool:
-        """Ask the platform for a newer catalog (blocking; call from a worker). True if fresh."""
+        """Ask the platform for a newer catalog (blocking; call from a worker).
+
+        Returns True when the catalog changed, False when the platform said "not modified";
+        raises when the platform cannot be reached (the cached copy stays)."""
         catalog, etag = client.catalog(self._etag)
         with self._lock:
             if catalog is not None:
@@ -45,7 +48,7 @@ class CatalogStore:
                 )
                 os.replace(tmp, self.path)
             self.fresh = True
-        return True
+        return catalog is not None
 
     @property
     def services(self) -> list[dict[str, Any]]:

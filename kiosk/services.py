@@ -137,7 +137,10 @@ class Services:
                     log.exception("device failed to forget", extra={"device": device.kind})
 
     def network_state(self) -> tuple[str, int]:
-        """("online" | "offline" | "syncing", items waiting); never touches the network."""
+        """("online" | "offline" | "syncing", items waiting); never touches the network.
+
+        The sync worker knows about deliveries; with nothing to deliver it never talks to the
+        platform, so the heartbeat tells whether the link is up."""
         state = getattr(self.sync, "state", None)
         if state is None:
             return ("offline", 0)
@@ -146,7 +149,10 @@ class Services:
         except Exception:
             log.exception("sync state failed")
             return ("offline", 0)
-        return (current.status, current.pending)
+        link = self.heartbeat.link_up() if self.heartbeat is not None else None
+        if current.status == "syncing" or link is None:
+            return (current.status, current.pending)
+        return ("online" if link else "offline", current.pending)
 
     def record_audit(self, event: str, **fields: Any) -> None:
         """An audit event (no personal data) for the platform, through the outbox."""

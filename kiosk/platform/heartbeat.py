@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from kiosk import __version__
@@ -24,6 +25,7 @@ class HeartbeatWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_error: str | None = None
+        self.last_ok_at: float | None = None  # monotonic time of the last answered beat
 
     def start(self) -> HeartbeatWorker:
         self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
@@ -39,11 +41,17 @@ class HeartbeatWorker:
         while not self._stop.is_set():
             try:
                 self.beat()
-                self.last_error = None
+                self.last_error, self.last_ok_at = None, time.monotonic()
             except Exception as exc:  # offline is normal for a kiosk: try again next beat
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.info("heartbeat failed", extra={"error": self.last_error})
             self._stop.wait(self.interval_s)
+
+    def link_up(self) -> bool | None:
+        """Whether the platform answered the last beat; None before the first one."""
+        if self.last_error is not None:
+            return False
+        return None if self.last_ok_at is None else True
 
     def beat(self) -> list[str]:
         """Send one heartbeat and carry out its commands; returns the commands carried out."""

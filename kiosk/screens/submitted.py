@@ -4,7 +4,6 @@ rate the service."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 from textual import work
@@ -58,13 +57,10 @@ class SubmittedScreen(KioskScreen):
     def _print(self) -> None:
         services = self.app.services  # type: ignore[attr-defined]
         submission = self.submission
-        deadline = time.monotonic() + PLATFORM_REF_WAIT_S
-        while services.outbox is not None and time.monotonic() < deadline:
-            reference = services.outbox.reference_for(submission.key)
+        if services.sync is not None:  # online: the platform's number within a moment
+            reference = services.sync.wait_delivered(submission.key, PLATFORM_REF_WAIT_S)
             if reference:
                 submission = replace(submission, platform_ref=reference)
-                break
-            time.sleep(0.2)
         printer = services.device("printer")
         if printer is None:
             self.post_message(Printed(submission, "no_printer"))
