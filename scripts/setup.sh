@@ -13,6 +13,8 @@ APT_PACKAGES=(
   fonts-wqy-zenhei                             # CJK font: 长辈模式 big text, receipt PNGs
   tmux                                         # the real-terminal test; handy over SSH
 )
+# The tests also run the reference platform server on a throwaway PostgreSQL cluster.
+[[ $extra == test ]] && APT_PACKAGES+=(postgresql)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -43,7 +45,7 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 
 target="."
-[[ $extra == test ]] && target=".[test]"
+[[ $extra == test ]] && target=".[test,postgres]"
 stamp=".venv/.stamp-${extra:-base}"
 want="$(cat pyproject.toml requirements.lock | sha256sum | cut -d' ' -f1)"
 # The test set-up includes everything the kiosk needs, so it satisfies a plain set-up too.
