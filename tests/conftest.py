@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from kiosk.config import KioskConfig, load_config
+
+
+async def wait_until(pilot: Any, condition: Callable[[], object], timeout: float = 20.0) -> None:
+    """Let the app run until `condition()` holds; fail loudly after `timeout` seconds."""
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not met in time")
 
 
 class FakeClock:

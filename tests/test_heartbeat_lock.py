@@ -9,15 +9,7 @@ from kiosk.config import load_config
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.out_of_service import OutOfServiceScreen
 from kiosk.screens.staff import StaffScreen
-from tests.conftest import FakeClock
-
-
-async def wait_until(pilot, condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
+from tests.conftest import FakeClock, wait_until
 
 
 def config(tmp_path: Path):  # type: ignore[no-untyped-def]

@@ -19,17 +19,9 @@ from kiosk.screens.idcard import IdCardScreen
 from kiosk.screens.rating import RatingScreen
 from kiosk.screens.record import RecordScreen
 from kiosk.screens.submitted import SubmittedScreen
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, wait_until
 
 RESIDENT = DEMO_FIELDS[CardType.RESIDENT]  # synthetic
-
-
-async def wait_until(pilot, condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture

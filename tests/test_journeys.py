@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from kiosk.screens.guide import GuideScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.idcard import IdCardScreen
 from kiosk.screens.service_guide import ServiceGuideScreen
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, wait_until
 
 RESIDENT = DEMO_FIELDS[CardType.RESIDENT]  # synthetic: not a real person
 
@@ -33,14 +33,6 @@ def live_config(tmp_path: Path) -> KioskConfig:
             "KIOSK_DEVICES__CAMERA__MODE": "off",
         }
     )
-
-
-async def wait_until(pilot, condition: Callable[[], bool], timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def screen_text(app: KioskApp) -> str:

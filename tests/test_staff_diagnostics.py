@@ -12,15 +12,7 @@ from kiosk.config import load_config
 from kiosk.screens.diagnostics import DiagnosticsScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.staff import StaffPinScreen, StaffScreen
-from tests.conftest import FakeClock
-
-
-async def wait_until(pilot, condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
+from tests.conftest import FakeClock, wait_until
 
 
 async def enter_pin(pilot, pin: str) -> None:  # type: ignore[no-untyped-def]
