@@ -310,71 +310,11 @@ class Outbox:
         The same key again (a UI retry) returns the first receipt and stores nothing.
         """
         key = _canonical_key(key)
-        if kind not in KINDS:
-            raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
-        if not stream or len(stream) > 128:
-            raise ValueError("stream must be 1..128 characters")
         with self._lock:
             found = self._receipt_for(key)
-        if found is not None:
+        if found is not None:  # a UI retry: no sealing, no write
             return found
-        if self._public_key is None:
-            raise OutboxNoKey(
-                "no platform public key configured: personal data is never queued unencrypted "
-                "(set platform.public_key_file or use the built-in platform)"
-            )
-        plaintext = json.dumps(personal, ensure_ascii=False, separators=(",", ":")).encode()
-        sealed = seal(self._public_key, plaintext, bind=key)
-        display_json = json.dumps(
-            _scrub_display(display), ensure_ascii=False, separators=(",", ":")
-        )
-        size = _WIRE_OVERHEAD + len(display_json.encode()) + 4 * ((len(sealed.blob) + 2) // 3)
-        now = self._clock()
-        with self._lock:
-            conn = self._conn
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                found = self._receipt_for(key)  # another process may have stored it meanwhile
-                if found is not None:
-                    conn.execute("COMMIT")
-                    return found
-                counter = self._bump_counter()
-                seq = self._bump_seq(stream)
-                local_ref = format_local_ref(self._terminal_id, counter, now)
-                conn.execute(
-                    "INSERT INTO outbox(key, kind, stream, seq, local_ref, created_at, attempts,"
-                    " next_attempt_at, size, display, kid, sealed)"
-                    " VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?)",
-                    (
-                        key,
-                        kind,
-                        stream,
-                        seq,
-                        local_ref,
-                        now,
-                        size,
-                        display_json,
-                        sealed.kid,
-                        sealed.blob,
-                    ),
-                )
-                conn.execute("COMMIT")
-            except (sqlite3.Error, OSError) as exc:
-                self._rollback()
-                if _is_full(exc):
-                    raise OutboxFull(
-                        f"outbox disk full ({self.path.parent}): the item was not stored; "
-                        "free space or sync the backlog, then try again"
-                    ) from exc
-                raise OutboxError(
-                    f"outbox database {self.path}: cannot store the item ({exc})"
-                ) from exc
-        for callback in list(self._listeners):
-            try:
-                callback()
-            except Exception:
-                log.exception("outbox listener failed")
-        return EnqueueReceipt(key, local_ref, seq)
+        return self.enqueue_many([(key, kind, stream, display, personal)])[0]
 
     def enqueue_many(
         self, items: Iterable[tuple[str, str, str, Mapping[str, Any], Mapping[str, Any]]]
@@ -385,12 +325,17 @@ class Outbox:
         return their first receipt, as with enqueue.
         """
         if self._public_key is None:
-            raise OutboxNoKey("no platform public key configured: nothing is queued unencrypted")
+            raise OutboxNoKey(
+                "no platform public key configured: personal data is never queued unencrypted "
+                "(set platform.public_key_file or use the built-in platform)"
+            )
         prepared = []
         for key, kind, stream, display, personal in items:
             key = _canonical_key(key)
             if kind not in KINDS:
                 raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+            if not stream or len(stream) > 128:
+                raise ValueError("stream must be 1..128 characters")
             plaintext = json.dumps(personal, ensure_ascii=False, separators=(",", ":")).encode()
             sealed = seal(self._public_key, plaintext, bind=key)
             display_json = json.dumps(
@@ -405,7 +350,7 @@ class Outbox:
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 for key, kind, stream, display_json, sealed, size in prepared:
-                    found = self._receipt_for(key)
+                    found = self._receipt_for(key)  # another process may have stored it
                     if found is not None:
                         receipts.append(found)
                         continue
@@ -435,13 +380,17 @@ class Outbox:
                 self._rollback()
                 if _is_full(exc):
                     raise OutboxFull(
-                        f"outbox disk full ({self.path.parent}): nothing was stored"
+                        f"outbox disk full ({self.path.parent}): the item was not stored; "
+                        "free space or sync the backlog, then try again"
                     ) from exc
                 raise OutboxError(
                     f"outbox database {self.path}: cannot store the items ({exc})"
                 ) from exc
         for callback in list(self._listeners):
-            callback()
+            try:
+                callback()
+            except Exception:
+                log.exception("outbox listener failed")
         return receipts
 
     def _receipt_for(self, key: str) -> EnqueueReceipt | None:
