@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.devices.idcard import gb11643
+from kiosk import idnumber as gb11643
 from kiosk.devices.idcard.card import IdCard
 from kiosk.devices.idcard.card_text import (
     LAYOUTS,

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from kiosk.devices.idcard import gb11643
+from kiosk import idnumber as gb11643
 from kiosk.devices.idcard.card_text import CARD_TYPE_NAMES, CardType, parse_text
 from kiosk.devices.idcard.commands import ReadPayload
 from kiosk.devices.idcard.nations import nation_name, sex_name

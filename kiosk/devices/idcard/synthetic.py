@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from kiosk.devices.idcard import gb11643
+from kiosk import idnumber as gb11643
 from kiosk.devices.idcard.card_text import CardType, build_text
 from kiosk.devices.idcard.commands import build_read_payload
 

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from kiosk.devices.base import DeviceError
-from kiosk.devices.idcard.gb11643 import looks_like_id_number
+from kiosk.idnumber import looks_like_id_number
 
 ESC_INIT = b"\x1b\x40"  # ESC @
 FS_CHINESE_ON = b"\x1c\x26"  # FS &: Chinese (GB18030) mode; python-escpos never sends it

@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from kiosk import idnumber
 from kiosk.devices.smartcard import apdu
 from kiosk.devices.smartcard.apdu import Command, Response, tlv
 
@@ -19,25 +20,9 @@ PPSE_NAME = b"2PAY.SYS.DDF01"
 AID_UNIONPAY_DEBIT = bytes.fromhex("A000000333010101")
 AID_UNIONPAY_CREDIT = bytes.fromhex("A000000333010102")
 
-# GB 11643 (resident ID number) check character: ISO 7064 MOD 11-2.
-_GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_GB11643_CHECK = "10X98765432"
 
-
-def gb11643_check_char(first17: str) -> str:
-    if len(first17) != 17 or not first17.isdigit():
-        raise ValueError("need the first 17 digits of an ID number")
-    return _GB11643_CHECK[
-        sum(int(d) * w for d, w in zip(first17, _GB11643_WEIGHTS, strict=True)) % 11
-    ]
-
-
-def gb11643_valid(id_number: str) -> bool:
-    return (
-        len(id_number) == 18
-        and id_number[:17].isdigit()
-        and gb11643_check_char(id_number[:17]) == id_number[17].upper()
-    )
+gb11643_check_char = idnumber.check_digit
+gb11643_valid = idnumber.is_valid
 
 
 def luhn_check_digit(digits: str) -> str:

@@ -1,4 +1,5 @@
-"""GB 11643 citizen identity number check digit (ISO 7064 MOD 11-2).
+"""GB 11643 citizen identity numbers: the check digit (ISO 7064 MOD 11-2) and what a
+person's number looks like. Shared by the card readers, the receipt guard and the platform.
 
 Also used by the 2023 foreign permanent resident card and the residence permits.
 """
