@@ -86,6 +86,8 @@ def test_diag_on_embedded_defaults_lists_every_device_healthy(tmp_path: Path) ->
     assert devices["printer"]["details"]["paper"] == "full"
     assert devices["camera"]["details"]["resolution"] == "640x480"
     assert report["platform"]["reachable"] is True
+    assert report["outbox"]["available"] and report["outbox"]["can_enqueue"]
+    assert report["outbox"]["dead_letters"] == 0
     assert report["healthy"] is True and proc.returncode == 0
 
 

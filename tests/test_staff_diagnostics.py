@@ -70,7 +70,7 @@ async def test_staff_pin_opens_live_diagnostics_with_camera_preview(
         await wait_until(pilot, lambda: "▀" in str(screen.query_one("#diag-preview").render()))
         table = screen.query_one("#diag-table")
         rows = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
-        assert {"idcard", "camera"} <= rows
+        assert {"idcard", "camera", "outbox"} <= rows
         await pilot.click("#selftest-idcard")
         await wait_until(pilot, lambda: "PASS" in str(screen.query_one("#diag-result").render()))
     app.services.stop()

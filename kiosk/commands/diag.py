@@ -100,7 +100,27 @@ def collect(services: Any, *, wait: float, self_test: bool) -> dict[str, Any]:
         "terminal": services.config.terminal.id,
         "devices": devices,
         "platform": platform_status(services),
+        "outbox": outbox_status(services),
         "healthy": all(d["healthy"] for d in devices),
+    }
+
+
+def outbox_status(services: Any) -> dict[str, Any]:
+    """Depth, age and dead letters of the offline queue, or why it is not there."""
+    if services.outbox is None:
+        return {
+            "available": False,
+            "error": services.failures.get("outbox") or services.failures.get("platform", ""),
+        }
+    stats = services.outbox.stats()
+    return {
+        "available": True,
+        "can_enqueue": bool(services.outbox.can_enqueue),
+        "depth": stats.depth,
+        "oldest_age_s": None if stats.oldest_age_s is None else round(stats.oldest_age_s, 1),
+        "dead_letters": stats.dead_letters,
+        "last_sync_result": stats.last_sync_result,
+        "last_error": stats.last_error,
     }
 
 
@@ -149,4 +169,12 @@ def print_human(report: dict[str, Any]) -> None:
     )
     if p.get("error"):
         out.write(f"{'':36}{p['error']}\n")
+    o = report["outbox"]
+    if o["available"]:
+        out.write(
+            f"{'outbox':10} {'depth ' + str(o['depth']):14} {'':10} dead_letters={o['dead_letters']}"
+            f" oldest_age_s={o['oldest_age_s']} last_sync={o['last_sync_result']}\n"
+        )
+    else:
+        out.write(f"{'outbox':10} {'UNAVAILABLE':14} {'':10} {o['error']}\n")
     out.write("all devices healthy\n" if report["healthy"] else "SOME DEVICES ARE NOT HEALTHY\n")

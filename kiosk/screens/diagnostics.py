@@ -49,6 +49,17 @@ class DiagnosticsScreen(KioskScreen):
             table.add_row(
                 health.device, f"[{style}]{health.state}[/]", health.message, details[:120]
             )
+        from kiosk.commands.diag import outbox_status
+
+        o = outbox_status(self.app.services)  # type: ignore[attr-defined]
+        if o["available"]:
+            state = "[green]ok[/]" if o["can_enqueue"] else "[bold red]no key[/]"
+            table.add_row("outbox", state, f"depth {o['depth']}, dead letters {o['dead_letters']}",
+                          f"oldest_age_s={o['oldest_age_s']} last_sync={o['last_sync_result']}")  # fmt: skip
+        else:
+            table.add_row("outbox", "[bold red]unavailable[/]", str(o["error"])[:80], "")
+        for part, why in self.app.services.failures.items():  # type: ignore[attr-defined]
+            table.add_row(part, "[bold red]failed[/]", why[:80], "")
 
     def refresh_preview(self) -> None:
         preview = self.query_one("#diag-preview", Static)
