@@ -48,6 +48,7 @@ class Services:
     sync: Any = None
     catalog: Any = None
     heartbeat: Any = None
+    reopen_outbox: Any = None  # set when the outbox could not open: staff start a new one
     locked: bool = False  # out of service: by staff or by a platform "lock" command
     lock_reason: str = ""
     _embedded: Any = None

@@ -77,9 +77,11 @@ def _fetch_public_key(client: PlatformClient, cache: Path) -> Path | None:
     return cache
 
 
-def _start_outbox(services: Any, key_path: Path | None, client: PlatformClient) -> None:
+def _start_outbox(
+    services: Any, key_path: Path | None, client: PlatformClient, start_fresh: bool = False
+) -> None:
     try:
-        from kiosk.offline.outbox import Outbox
+        from kiosk.offline.outbox import Outbox, OutboxError
         from kiosk.offline.sync import SyncWorker
     except ModuleNotFoundError as exc:
         services.failures["outbox"] = f"not available: {exc.name}"
@@ -93,8 +95,19 @@ def _start_outbox(services: Any, key_path: Path | None, client: PlatformClient) 
             "no platform public key: the outbox drains but cannot take new items"
         )
     path = config.outbox.path or config.terminal.data_path / "outbox.sqlite3"
-    services.outbox = Outbox.open(
-        Path(path).expanduser(), public_key, terminal_id=config.terminal.id
-    )
+    try:
+        services.outbox = Outbox.open(
+            Path(path).expanduser(), public_key, terminal_id=config.terminal.id,
+            start_fresh=start_fresh,
+        )  # fmt: skip
+    except OutboxError as exc:
+        # A damaged or vanished outbox is kept aside, never silently replaced: staff decide
+        # (staff menu: start a new outbox). Everything else keeps running meanwhile.
+        log.error("outbox unavailable", extra={"error": str(exc)})
+        services.failures["outbox"] = str(exc)
+        services.reopen_outbox = lambda: _start_outbox(services, key_path, client, start_fresh=True)
+        return
+    if public_key is not None:
+        services.failures.pop("outbox", None)
     services.sync = SyncWorker(services.outbox, client, config.outbox)
     services.sync.start()

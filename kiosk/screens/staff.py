@@ -75,6 +75,10 @@ class StaffScreen(KioskScreen):
             yield TButton("staff.diagnostics", id="staff-diag", classes="action", variant="primary")
             yield TButton("staff.reprint", id="staff-reprint", classes="action")
             yield TButton("staff.lock", id="staff-lock", classes="action")
+            # Only when the outbox could not open (damaged file already moved aside).
+            yield TButton(
+                "staff.new_outbox", id="staff-new-outbox", classes="action", variant="warning"
+            )
             yield TButton("staff.exit", id="staff-exit", classes="action", variant="error")
         yield Static(id="staff-message")
 
@@ -85,6 +89,11 @@ class StaffScreen(KioskScreen):
             self.app.push_screen(DiagnosticsScreen())
         elif event.button.id == "staff-reprint":
             self._reprint()
+        elif event.button.id == "staff-new-outbox":
+            self.app.services.reopen_outbox()  # type: ignore[attr-defined]
+            self.app.services.reopen_outbox = None  # type: ignore[attr-defined]
+            self.sync_lock_label()
+            self.query_one("#staff-message", Static).update(self.app.t("staff.new_outbox_done"))  # type: ignore[attr-defined]
         elif event.button.id == "staff-lock":
             services = self.app.services  # type: ignore[attr-defined]
             services.set_locked(not services.locked, "staff")
@@ -100,7 +109,11 @@ class StaffScreen(KioskScreen):
         self.sync_lock_label()
 
     def sync_lock_label(self) -> None:
-        locked = self.app.services.locked  # type: ignore[attr-defined]
+        services = self.app.services  # type: ignore[attr-defined]
+        self.query_one("#staff-new-outbox").display = services.reopen_outbox is not None
+        if "outbox" in services.failures:
+            self.query_one("#staff-message", Static).update(services.failures["outbox"])
+        locked = services.locked
         self.query_one("#staff-lock", TButton).set_key("staff.unlock" if locked else "staff.lock")
 
     def _reprint(self) -> None:
