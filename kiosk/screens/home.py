@@ -31,7 +31,9 @@ class HomeScreen(KioskScreen):
         with Grid(id="home-actions"):
             for button_id, key, _device in ACTIONS:
                 extra = " normal-only" if button_id == "home-scan" else ""
-                yield TButton(key, id=button_id, classes="action" + extra, variant="primary")
+                yield TButton(
+                    key, id=button_id, classes="action" + extra, variant="primary", big=True
+                )
         yield TLabel("home.hint", id="home-message", classes="message")
 
     def on_mount(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -42,6 +43,12 @@ class TLabel(Static, Translatable):
 
 
 class TButton(Button, Translatable):
+    """A translated button. With `big=True` its label is drawn large in 长辈模式, when the
+    button is wide and tall enough for it (else the plain label)."""
+
+    # Glyph heights to try, largest first; under 14 px the strokes of hanzi blur together.
+    BIG_PIXELS = (18, 16, 14)
+
     def __init__(
         self,
         key: str,
@@ -49,20 +56,35 @@ class TButton(Button, Translatable):
         id: str | None = None,
         classes: str | None = None,
         variant: str = "default",
+        big: bool = False,
         **values: object,
     ) -> None:
-        self.i18n_key, self.i18n_values = key, values
+        self.i18n_key, self.i18n_values, self.big = key, values, big
         super().__init__("", id=id, classes=classes, variant=variant)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
         self.retranslate()
+
+    def on_resize(self) -> None:
+        if self.big:
+            self.retranslate()
 
     def set_key(self, key: str, **values: object) -> None:
         self.i18n_key, self.i18n_values = key, values
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.label = self.text_for(self.app.language)  # type: ignore[attr-defined]
+        text = self.text_for(self.app.language)  # type: ignore[attr-defined]
+        if self.big and self.app.elder:  # type: ignore[attr-defined]
+            from kiosk.widgets.bigtext import rasterise
+
+            inner_width, inner_height = self.content_size
+            for pixels in self.BIG_PIXELS:
+                lines = rasterise(text, pixels)
+                if lines and max(map(len, lines)) <= inner_width and len(lines) <= inner_height:
+                    self.label = Text("\n".join(lines))
+                    return
+        self.label = text
 
 
 class TopBar(Horizontal):
