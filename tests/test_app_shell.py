@@ -70,6 +70,8 @@ async def test_elder_mode_enlarges_and_raises_contrast(kiosk_config: KioskConfig
         # bigger targets, fewer choices: two per row and the QR scan moved off the screen
         assert button.size.width * button.size.height > normal_area
         assert not app.screen.query_one("#home-scan").display
+        label = str(button.label)  # the label itself is drawn large, several rows tall
+        assert label.count("\n") >= 5 and any(c in label for c in "▀▄█")
         # longer patience in 长辈模式
         app.start_session()
         assert app.idle.timeout == kiosk_config.ui.elder_idle_timeout_s
@@ -77,6 +79,7 @@ async def test_elder_mode_enlarges_and_raises_contrast(kiosk_config: KioskConfig
         await pilot.click("#chrome-elder")
         await pilot.pause()
         assert not app.has_class("-elder") and not big.display
+        assert str(button.label) == "刷身份证"
 
 
 def test_every_language_has_every_text() -> None:
