@@ -3,24 +3,315 @@
 Order of precedence: embedded defaults < the TOML file (--config or $KIOSK_CONFIG)
 < environment variables named KIOSK_<SECTION>__<KEY> (e.g. KIOSK_DEVICES__PRINTER__MODE).
 Every error names the file, the key and what is wrong; the CLI prints it without a traceback.
+
+The schema is plain standard library: importing pydantic cost 150-250 ms of startup. A section
+is a class of annotated fields (`Field()` adds limits); values are checked and coerced when a
+section is built, assigned or copied with updates, worded as pydantic did ("Input should be
+...") and with the pydantic method names the rest of the code uses (model_validate, model_dump,
+model_copy).
 """
 
-from __future__ import annotations
-
-import difflib
+import copy
 import os
 import tomllib
+import types
+import typing
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import Any, ClassVar, Literal, NamedTuple, Self, dataclass_transform
 
 ENV_PREFIX = "KIOSK_"
 ENV_CONFIG_FILE = "KIOSK_CONFIG"
 
+# The strings pydantic accepted for a bool (environment variables often say yes/no, on/off).
+_TRUE = {"1", "on", "t", "true", "y", "yes"}
+_FALSE = {"0", "off", "f", "false", "n", "no"}
+_MISSING: Any = object()  # "no valid value": the problem is already recorded
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the technician who has to fix it."""
+
+
+class Problem(NamedTuple):
+    loc: tuple[str | int, ...]  # e.g. ("devices", "printer", "port")
+    msg: str
+    input: Any
+    unknown_key: bool = False
+
+
+class ValidationError(ConfigError, ValueError):
+    """Values that do not fit the schema; `problems` lists all of them, not just the first."""
+
+    def __init__(self, title: str, problems: list[Problem], root: "type[_Section]") -> None:
+        self.problems = problems
+        super().__init__(_describe(problems, f"invalid {title} values", {}, root))
+
+
+# ---------------------------------------------------------------------------- the schema kit
+
+
+class _Field:
+    """A field's default and limits; the type comes from the annotation."""
+
+    def __init__(self, default: Any, **options: Any) -> None:
+        self.default = default
+        self.type: Any = None  # filled in by _Section.__init_subclass__
+        self.ge = options.get("ge")
+        self.gt = options.get("gt")
+        self.le = options.get("le")
+        self.lt = options.get("lt")
+        self.min_length = options.get("min_length")
+        self.max_length = options.get("max_length")
+        self.check: Callable[[Any], Any] | None = options.get("check")
+        self.exclude: bool = options.get("exclude", False)
+
+    def new_default(self) -> Any:
+        # Lists and sections are copied so that instances never share them (pydantic did too).
+        if isinstance(self.default, list | _Section):
+            return copy.deepcopy(self.default)
+        return self.default
+
+    def validate(self, value: Any, loc: tuple[str | int, ...], problems: list[Problem]) -> Any:
+        """The coerced value, or _MISSING after appending why it does not fit to problems."""
+        before = len(problems)
+        result = _coerce(self.type, value, loc, problems)
+        if len(problems) > before:
+            return _MISSING
+        why = self._outside_limits(result)
+        if why is None and self.check is not None:
+            try:
+                result = self.check(result)
+            except ValueError as exc:
+                why = f"Value error, {exc}"
+        if why is not None:
+            problems.append(Problem(loc, why, value))
+            return _MISSING
+        return result
+
+    def _outside_limits(self, value: Any) -> str | None:
+        # `not value >= x` rather than `value < x`, so that NaN is refused as well.
+        if self.ge is not None and not value >= self.ge:
+            return f"Input should be greater than or equal to {self.ge}"
+        if self.gt is not None and not value > self.gt:
+            return f"Input should be greater than {self.gt}"
+        if self.le is not None and not value <= self.le:
+            return f"Input should be less than or equal to {self.le}"
+        if self.lt is not None and not value < self.lt:
+            return f"Input should be less than {self.lt}"
+        if self.min_length is not None and len(value) < self.min_length:
+            return f"String should have at least {_count(self.min_length, 'character')}"
+        if self.max_length is not None and len(value) > self.max_length:
+            return f"String should have at most {_count(self.max_length, 'character')}"
+        return None
+
+
+def Field(
+    default: Any,
+    *,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    check: Callable[[Any], Any] | None = None,  # raises ValueError to refuse a value
+    exclude: bool = False,  # left out of model_dump()
+) -> Any:
+    """A field with limits, named and used like pydantic's Field."""
+    return _Field(
+        default, ge=ge, gt=gt, le=le, lt=lt, min_length=min_length, max_length=max_length,
+        check=check, exclude=exclude,
+    )  # fmt: skip
+
+
+def _coerce(tp: Any, value: Any, loc: tuple[str | int, ...], problems: list[Problem]) -> Any:
+    """value as type tp (pydantic's lax mode, minus bool-as-number and str-as-number)."""
+
+    def refuse(msg: str) -> Any:
+        problems.append(Problem(loc, msg, value))
+        return _MISSING
+
+    origin = typing.get_origin(tp)
+    if isinstance(tp, type) and issubclass(tp, _Section):
+        if isinstance(value, tp):
+            return value
+        if isinstance(value, Mapping):
+            return tp._build(value, loc, problems)
+        return refuse(f"Input should be a valid dictionary or instance of {tp.__name__}")
+    if origin is Literal:
+        choices = typing.get_args(tp)
+        for choice in choices:  # 1 == True in Python, but not in a config file
+            if value == choice and isinstance(value, bool) == isinstance(choice, bool):
+                return choice
+        return refuse(f"Input should be {_one_of(choices)}")
+    if origin is types.UnionType:  # only `X | None` occurs
+        if value is None:
+            return None
+        (inner,) = (arg for arg in typing.get_args(tp) if arg is not type(None))
+        return _coerce(inner, value, loc, problems)
+    if origin is list:
+        if not isinstance(value, list | tuple):
+            return refuse("Input should be a valid list")
+        (item_type,) = typing.get_args(tp)
+        return [_coerce(item_type, item, (*loc, i), problems) for i, item in enumerate(value)]
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        if value in (0, 1) and isinstance(value, int):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        return refuse("Input should be a valid boolean")
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, float):
+            return refuse("Input should be a valid integer, got a number with a fractional part")
+        return refuse("Input should be a valid integer")
+    if tp is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        return refuse("Input should be a valid number")
+    if tp is str:
+        return value if isinstance(value, str) else refuse("Input should be a valid string")
+    if tp is Path:
+        if isinstance(value, str | os.PathLike):
+            return Path(value)
+        return refuse("Input is not a valid path")
+    raise TypeError(f"config schema: unsupported field type {tp!r}")
+
+
+@dataclass_transform(kw_only_default=True, field_specifiers=(Field,))
+class _Section:
+    """A config section: typed fields with defaults, checked on creation and on assignment."""
+
+    _fields: ClassVar[dict[str, _Field]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._fields = {}
+        # No `from __future__ import annotations` in this module: the annotations are types
+        # already, so reading them costs nothing at startup.
+        for name, tp in typing.get_type_hints(cls).items():
+            if name.startswith("_"):
+                continue
+            if name not in cls.__dict__:
+                raise TypeError(f"config schema: {cls.__name__}.{name} needs a default")
+            spec = cls.__dict__[name]
+            spec = spec if isinstance(spec, _Field) else _Field(spec)
+            spec.type = tp
+            cls._fields[name] = spec
+
+    def __init__(self, **values: Any) -> None:
+        problems: list[Problem] = []
+        self.__dict__.update(self._values(values, (), problems))
+        if problems:
+            raise ValidationError(type(self).__name__, problems, type(self))
+
+    @classmethod
+    def _values(
+        cls, data: Mapping[Any, Any], loc: tuple[str | int, ...], problems: list[Problem]
+    ) -> dict[str, Any]:
+        values = {}
+        for name, spec in cls._fields.items():
+            if name in data:
+                values[name] = spec.validate(data[name], (*loc, name), problems)
+            else:
+                values[name] = spec.new_default()
+        for key in data:
+            if key not in cls._fields:
+                problems.append(Problem((*loc, str(key)), "unknown key", data[key], True))
+        return values
+
+    @classmethod
+    def _build(
+        cls, data: Mapping[Any, Any], loc: tuple[str | int, ...], problems: list[Problem]
+    ) -> Self:
+        section = object.__new__(cls)
+        section.__dict__.update(cls._values(data, loc, problems))
+        return section
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Self:
+        """A section from a (nested) dict, e.g. parsed TOML; all problems reported at once."""
+        problems: list[Problem] = []
+        section = _coerce(cls, data, (), problems)
+        if problems:
+            raise ValidationError(cls.__name__, problems, cls)
+        return section
+
+    def model_dump(self) -> dict[str, Any]:
+        """Plain nested dicts (Path values stay Path objects, as pydantic's python mode)."""
+        return {
+            name: _dump(getattr(self, name))
+            for name, spec in self._fields.items()
+            if not spec.exclude
+        }
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; the updated values are checked like assignments (pydantic did not)."""
+        clone = copy.deepcopy(self) if deep else copy.copy(self)
+        if update:
+            clone._assign(update)
+        return clone
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._assign({name: value})
+
+    def _assign(self, updates: Mapping[str, Any]) -> None:
+        problems: list[Problem] = []
+        values = {}
+        for name, value in updates.items():
+            spec = self._fields.get(name)
+            if spec is None:
+                problems.append(Problem((name,), "unknown key", value, True))
+            else:
+                values[name] = spec.validate(value, (name,), problems)
+        if problems:
+            raise ValidationError(type(self).__name__, problems, type(self))
+        self.__dict__.update(values)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like pydantic models
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({fields})"
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, _Section):
+        return value.model_dump()
+    if isinstance(value, list):
+        return [_dump(item) for item in value]
+    return value
+
+
+def _one_of(choices: tuple[Any, ...]) -> str:
+    shown = [repr(choice) for choice in choices]
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+# ------------------------------------------------------------------------------- the schema
+
+
+def _https_only(url: str) -> str:
+    if url and not url.startswith("https://"):
+        host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        if host not in ("127.0.0.1", "localhost", "::1", "[::1]"):
+            raise ValueError("must start with https:// (plain http only on loopback)")
+    return url
 
 
 class TerminalConfig(_Section):
@@ -54,7 +345,7 @@ class StaffConfig(_Section):
         "6b696f736b2d64656d6f2d73616c74:"
         "9396939adec55d0c9525fe851c5d832e1a978dc5f4351bd01d9506ba9dd84076"
     )
-    card_numbers: list[str] = []
+    card_numbers: list[str] = []  # copied per instance (_Field.new_default)
 
 
 class IdCardConfig(_Section):
@@ -124,7 +415,7 @@ class DevicesConfig(_Section):
 
 class PlatformConfig(_Section):
     mode: Literal["builtin", "remote"] = "builtin"
-    url: str = ""  # remote mode: https://… (TLS verification always on)
+    url: str = Field("", check=_https_only)  # remote mode: https://… (TLS verification always on)
     ca_file: Path | None = None  # extra CA bundle for a private PKI
     terminal_secret: str = "demo-terminal-secret-change-me"
     secret_file: Path | None = None  # preferred over terminal_secret when set
@@ -139,15 +430,6 @@ class PlatformConfig(_Section):
 
     def server_data_path(self, terminal_data: Path) -> Path:
         return (self.server_data_dir or terminal_data / "platform").expanduser()
-
-    @field_validator("url")
-    @classmethod
-    def _https_only(cls, url: str) -> str:
-        if url and not url.startswith("https://"):
-            host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
-            if host not in ("127.0.0.1", "localhost", "::1", "[::1]"):
-                raise ValueError("must start with https:// (plain http only on loopback)")
-        return url
 
 
 class OutboxConfig(_Section):
@@ -169,8 +451,7 @@ class KioskConfig(_Section):
     source: str = Field("embedded defaults", exclude=True)
 
 
-class ConfigError(Exception):
-    """A configuration problem, worded for the technician who has to fix it."""
+# ------------------------------------------------------------------------------- the loader
 
 
 def load_config(
@@ -189,7 +470,9 @@ def load_config(
     try:
         config = KioskConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, source, from_env)) from None
+        raise ConfigError(
+            _describe(exc.problems, f"config error in {source}", from_env, KioskConfig)
+        ) from None
     config.source = source
     return config
 
@@ -234,32 +517,39 @@ def _env_value(value: str) -> Any:
         return value
 
 
-def _describe(exc: ValidationError, source: str, from_env: dict[str, str]) -> str:
-    lines = [f"config error in {source}:"]
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
+def _describe(
+    problems: list[Problem], title: str, from_env: dict[str, str], root: type[_Section]
+) -> str:
+    lines = [f"{title}:"]
+    for problem in problems:
+        loc = [str(part) for part in problem.loc]
         key = ".".join(loc)
-        if err["type"] == "extra_forbidden":
+        if problem.unknown_key:
             msg = f"unknown key '{key}'"
-            hint = _suggest(loc)
+            hint = _suggest(root, loc)
             if hint:
                 msg += f" (did you mean '{hint}'?)"
         else:
-            got = err.get("input")
-            shown = "" if isinstance(got, dict) else f" (got {got!r})"
-            msg = f"{key}: {err['msg']}{shown}"
-        if key in from_env:
-            msg += f" [set by environment variable {from_env[key]}]"
+            shown = "" if isinstance(problem.input, dict) else f" (got {problem.input!r})"
+            msg = f"{key}: {problem.msg}{shown}" if key else f"{problem.msg}{shown}"
+        # A list item's problem (staff.card_numbers.1) was still set by staff.card_numbers.
+        for depth in range(len(loc), 0, -1):
+            variable = from_env.get(".".join(loc[:depth]))
+            if variable:
+                msg += f" [set by environment variable {variable}]"
+                break
         lines.append(f"  {msg}")
     return "\n".join(lines)
 
 
-def _suggest(loc: list[str]) -> str | None:
-    model: type[BaseModel] = KioskConfig
+def _suggest(root: type[_Section], loc: list[str]) -> str | None:
+    import difflib  # only on the error path
+
+    section = root
     for part in loc[:-1]:
-        field = model.model_fields.get(part)
-        if field is None or not isinstance(field.annotation, type):
+        spec = section._fields.get(part)
+        if spec is None or not (isinstance(spec.type, type) and issubclass(spec.type, _Section)):
             return None
-        model = field.annotation
-    close = difflib.get_close_matches(loc[-1], list(model.model_fields), n=1)
+        section = spec.type
+    close = difflib.get_close_matches(loc[-1], list(section._fields), n=1)
     return ".".join([*loc[:-1], close[0]]) if close else None
