@@ -8,6 +8,7 @@ from kiosk.i18n import LANGUAGES, catalog
 from kiosk.screens.home import HomeScreen
 from kiosk.widgets.bigtext import BigText
 from kiosk.widgets.chrome import TButton, TLabel
+from tests.conftest import wait_until
 
 ESCAPE_KEYS = ["ctrl+c", "ctrl+q", "ctrl+z", "ctrl+p", "ctrl+backslash", "escape"]
 
@@ -59,12 +60,14 @@ async def test_elder_mode_enlarges_and_raises_contrast(kiosk_config: KioskConfig
     # 160x45 cells: a 1920x1080 kiosk screen with a 12x24 px terminal font
     async with app.run_test(size=(160, 45)) as pilot:
         button = app.screen.query_one("#home-idcard")
+        await wait_until(pilot, lambda: button.size.height > 0)
         normal_area = button.size.width * button.size.height
         await pilot.click("#chrome-elder")
-        await pilot.pause()
+        big = app.screen.query_one("#welcome-big", BigText)
+        # layout and the large labels follow the resize: let them settle
+        await wait_until(pilot, lambda: big.size.height >= 5 and str(button.label).count("\n") >= 5)
         assert app.elder and app.has_class("-elder") and app.theme == "kiosk-elder"
         assert str(app.screen.query_one("#chrome-elder", TButton).label) == "长辈模式：开"
-        big = app.screen.query_one("#welcome-big", BigText)
         assert big.display and big.size.height >= 5  # drawn large, not one line of text
         assert "█" in str(big.render()) or "▀" in str(big.render())
         # bigger targets, fewer choices: two per row and the QR scan moved off the screen
@@ -77,7 +80,7 @@ async def test_elder_mode_enlarges_and_raises_contrast(kiosk_config: KioskConfig
         assert app.idle.timeout == kiosk_config.ui.elder_idle_timeout_s
         assert app.idle.countdown == 2 * kiosk_config.ui.countdown_s
         await pilot.click("#chrome-elder")
-        await pilot.pause()
+        await wait_until(pilot, lambda: str(button.label) == "刷身份证")
         assert not app.has_class("-elder") and not big.display
         assert str(button.label) == "刷身份证"
 
