@@ -78,6 +78,11 @@ async def test_id_card_read_is_masked_and_wiped_on_timeout(app: KioskApp, clock:
         assert RESIDENT["id_number"][-4:] not in screen_text(app)
         gc.collect()
         assert not [o for o in gc.get_objects() if isinstance(o, IdCard) and o.id_number]
+        # the card is still on the reader: the home screen says so until it is taken
+        message = app.screen.query_one("#home-message")
+        assert message.display and "身份证还在读卡区" in str(message.render())
+        reader.emulator.remove_card()
+        await wait_until(pilot, lambda: not message.display)
 
 
 async def test_card_pulled_mid_read_tells_the_resident_what_to_do(app: KioskApp) -> None:

@@ -59,3 +59,13 @@ class HomeScreen(KioskScreen):
 
     def forget_resident(self) -> None:
         self.query_one("#home-message", TLabel).display = False
+
+    def show_card_left(self, left: bool) -> None:
+        """The ID card is still on the reader after its owner's session ended."""
+        message = self.query_one("#home-message", TLabel)
+        if left:
+            message.set_key("idcard.card_left")
+            message.display = True
+            self.app.bell()
+        elif message.i18n_key == "idcard.card_left":
+            message.display = False
