@@ -79,6 +79,9 @@ async def test_elder_mode_enlarges_and_raises_contrast(kiosk_config: KioskConfig
         app.start_session()
         assert app.idle.timeout == kiosk_config.ui.elder_idle_timeout_s
         assert app.idle.countdown == 2 * kiosk_config.ui.countdown_s
+        elder_button = app.screen.query_one("#chrome-elder")
+        # a button ignores a second tap while it still shows the first (double-tap guard)
+        await wait_until(pilot, lambda: not elder_button.has_class("-active"))
         await pilot.click("#chrome-elder")
         await wait_until(pilot, lambda: str(button.label) == "刷身份证")
         assert not app.has_class("-elder") and not big.display

@@ -18,6 +18,9 @@ from tests.conftest import FakeClock, wait_until
 async def enter_pin(pilot, pin: str) -> None:  # type: ignore[no-untyped-def]
     for digit in pin:
         await pilot.click(f"#pin-{digit}")
+    await pilot.pause()
+    # every tap counts, repeated digits too
+    assert str(pilot.app.screen.query_one("#pin-dots").render()) == "●" * len(pin)
     await pilot.click("#pin-ok")
     await pilot.pause()
 

@@ -41,6 +41,9 @@ class StaffPinScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         self._pin = ""
         self._tries = 0
+        # A PIN repeats digits ("2 2"): the button's double-tap guard would eat the second.
+        for key in self.query(".pin-key"):
+            key.active_effect_duration = 0  # type: ignore[attr-defined]
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
