@@ -122,6 +122,14 @@ class Services:
     def device(self, kind: str) -> Device | None:
         return self.devices.get(kind)
 
+    def report_problem(self, part: str, why: str) -> None:
+        """A part that started fine has stopped working (e.g. the outbox's disk is full)."""
+        self.failures[part] = why
+
+    def clear_problem(self, part: str) -> None:
+        if part in self.failures and self.reopen_outbox is None:
+            del self.failures[part]
+
     def set_locked(self, locked: bool, reason: str) -> None:
         """Take the terminal out of service (or back). The app shows it within seconds."""
         self.locked, self.lock_reason = locked, reason if locked else ""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -220,23 +219,6 @@ def test_missing_database_that_existed_is_reported(tmp_path: Path, pub):
         Outbox.open(path, pub)
     with Outbox.open(path, pub, start_fresh=True) as box:
         assert box.pending_count() == 0
-
-
-@pytest.fixture
-def tiny_fs(tmp_path: Path):
-    """A real 512 KiB tmpfs: the disk really fills up (we run as root in CI)."""
-    mount = tmp_path / "tiny"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, f"cannot mount a tmpfs for the disk-full test: {done.stderr}"
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
 def test_disk_full_refuses_cleanly_and_recovers(tiny_fs: Path, pub):

@@ -111,14 +111,19 @@ class FormScreen(KioskScreen):
                 self.answers,  # type: ignore[attr-defined]
             )
         except Exception as exc:  # disk full, outbox closed: nothing half-written
-            log.error("application not queued", extra={"error": f"{type(exc).__name__}: {exc}"})
-            self.post_message(Submitted(None, type(exc).__name__))
+            why = f"{type(exc).__name__}: {exc}"
+            log.error("application not queued", extra={"error": why})
+            services.report_problem("outbox", why)  # staff see it in diagnostics
+            full = type(exc).__name__ == "OutboxFull"
+            self.post_message(Submitted(None, "disk_full" if full else "unavailable"))
             return
+        services.clear_problem("outbox")
         self.post_message(Submitted(submission, None))
 
     def on_submitted(self, message: Submitted) -> None:
         if message.submission is None:
-            self.query_one("#form-missing", TLabel).set_key("form.failed")
+            key = "form.disk_full" if message.error == "disk_full" else "form.failed"
+            self.query_one("#form-missing", TLabel).set_key(key)
             self.query_one("#form-missing").display = True
             self.query_one("#form-submit", Button).disabled = False
             return

@@ -1,0 +1,84 @@
+"""Disk full at submission: the resident is told plainly that nothing was submitted, staff
+see why, and nothing half-written is left in the outbox."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from kiosk.app import KioskApp
+from kiosk.config import load_config
+from kiosk.devices.idcard.synthetic import CardType
+from kiosk.screens.form import FormScreen
+from tests.conftest import FakeClock, wait_until
+
+
+def fill(directory: Path) -> None:
+    """Fill the filesystem the way a runaway log file would."""
+    with open(directory / "filler.bin", "wb") as f:
+        try:
+            while True:
+                f.write(os.urandom(16384))
+                f.flush()
+        except OSError:
+            pass
+
+
+async def test_disk_full_refuses_the_application_clearly(
+    tmp_path: Path, tiny_fs: Path, clock: FakeClock
+) -> None:
+    config = load_config(
+        environ={
+            "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
+            "KIOSK_OUTBOX__PATH": str(tiny_fs / "outbox.sqlite3"),
+            **{f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("SMARTCARD", "PRINTER", "CAMERA")},
+        }
+    )
+    app = KioskApp(config, clock=clock)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(
+            pilot, lambda: app.services.wait_started(0) and app.services.outbox is not None
+        )
+        reader = app.services.device("idcard")
+        await wait_until(pilot, lambda: reader.health().healthy)
+        await pilot.click("#lang-zh-Hans")
+        service = app.services.catalog.get("SB002")
+        if service is None:
+            app.services.catalog.refresh(app.services.platform)
+            service = app.services.catalog.get("SB002")
+        app.call_later(app.begin_service, service)
+        await wait_until(pilot, lambda: app.screen.query("#idcard-continue"))
+        reader.emulator.place_card(CardType.RESIDENT)
+        await wait_until(pilot, lambda: app.screen.query_one("#idcard-continue").display)
+        await pilot.click("#idcard-continue")
+        await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
+        form = app.screen
+        depth_before = app.services.outbox.pending_count()
+
+        # The WAL reuses its own space after a checkpoint, so a commit can still succeed on a
+        # full disk. Give that space back first (as the truncating checkpoint after a purge
+        # does), then let something else take every free block.
+        from kiosk.offline.checkpoint import checkpoint
+
+        with app.services.outbox._lock:
+            checkpoint(app.services.outbox._conn, "TRUNCATE")
+        fill(tiny_fs)
+        await pilot.click("Button.option")
+        await pilot.click("#in-phone")
+        await pilot.press(*"13800001111")
+        await pilot.click("#form-submit")
+        message = form.query_one("#form-missing")
+        await wait_until(pilot, lambda: "存储空间已满" in str(message.render()))
+        assert isinstance(app.screen, FormScreen) and message.display
+        assert "没有提交" in str(message.render())
+        assert not form.query_one("#form-submit").disabled  # they may try again later
+        assert "outbox" in app.services.failures and "disk full" in app.services.failures["outbox"]
+        assert app.services.outbox.pending_count() == depth_before  # nothing half-written
+        assert app.services.outbox.integrity_check() == ["ok"]
+
+        (tiny_fs / "filler.bin").unlink()  # staff free the space; the same tap now works
+        await pilot.click("#form-submit")
+        await wait_until(pilot, lambda: not isinstance(app.screen, FormScreen))
+        assert app.services.outbox.pending_count() + app.services.outbox.stats().delivered_kept >= 1
+        assert "outbox" not in app.services.failures
+    app.services.stop()
