@@ -320,16 +320,25 @@ class KioskApp(App[int], inherit_bindings=False):
         from kiosk.screens.idcard import IdCardScreen
         from kiosk.screens.record import RecordScreen
 
-        def next_step() -> KioskScreen:
+        def service_step() -> KioskScreen:
             if service.get("kiosk_action") == "print_record":
                 return RecordScreen(service)
             return FormScreen(service)
 
+        def after_card() -> KioskScreen:
+            # Records are personal: the platform verifies the face against the card first.
+            if service.get("needs_verification") and self.services.device("camera") is not None:
+                from kiosk.screens.face import FaceScreen
+
+                live = service.get("kiosk_action") == "print_record"
+                return FaceScreen(then=service_step, verify_now=live)
+            return service_step()
+
         session = self.session or self.start_session()
         if needs_identity(service) and session.identity is None:
-            self.push_screen(IdCardScreen(then=next_step))
+            self.push_screen(IdCardScreen(then=after_card))
         else:
-            self.push_screen(next_step())
+            self.push_screen(after_card())
 
     # --- devices and network ----------------------------------------------------------
     def device_usable(self, kind: str) -> bool:

@@ -3,6 +3,7 @@ receipt, the rating. Screens call these; tests call them too. No Textual here.""
 
 from __future__ import annotations
 
+import base64
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -75,7 +76,10 @@ def submit_application(
     card = identity_fields(session.identity)
     if session.transaction_key is None:
         session.transaction_key = outbox.new_transaction_key()
-    personal = {**{k: v for k, v in card.items() if v}, **answers}
+    personal: dict[str, Any] = {**{k: v for k, v in card.items() if v}, **answers}
+    face = session.data.get("face_jpeg")
+    if face:  # verified by the platform on receipt; sealed like the rest
+        personal["face_jpeg_b64"] = base64.b64encode(face).decode("ascii")
     display = {
         "service_code": service["code"],
         "service_name": service.get("name_zh", ""),
@@ -83,6 +87,7 @@ def submit_application(
         "masked_id_number": mask_id_number(card["id_number"]) if card.get("id_number") else "",
     }
     receipt = outbox.enqueue(session.transaction_key, "application", session.id, display, personal)
+    session.data.pop("face_jpeg", None)  # queued (sealed): the terminal needs it no more
     return Submission(
         receipt.key,
         receipt.local_ref,

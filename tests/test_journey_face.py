@@ -1,0 +1,102 @@
+"""Face check in the journey, on the emulated camera: live records are verified by the
+platform at once; applications carry the face sealed in the outbox item (works offline)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.app import KioskApp
+from kiosk.config import KioskConfig, load_config
+from kiosk.devices.idcard.synthetic import CardType
+from kiosk.offline.crypto import Sealed, load_private_key, open_sealed
+from kiosk.screens.form import FormScreen
+from kiosk.screens.record import RecordScreen
+from kiosk.screens.submitted import SubmittedScreen
+from tests.conftest import FakeClock, wait_until
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> KioskConfig:
+    return load_config(
+        environ={
+            "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
+            "KIOSK_DEVICES__SMARTCARD__MODE": "off",
+            "KIOSK_DEVICES__CAMERA__EMULATED_SCENE": "face",  # a drawn face, no real person
+        }
+    )
+
+
+@pytest.fixture
+async def app(config: KioskConfig, clock: FakeClock) -> AsyncIterator[KioskApp]:
+    app = KioskApp(config, clock=clock)
+    yield app
+    app.services.stop()
+
+
+async def start(app: KioskApp, pilot, code: str, offline: bool = False) -> None:  # type: ignore[no-untyped-def]
+    await wait_until(
+        pilot, lambda: app.services.wait_started(0) and app.services.outbox is not None
+    )
+    reader, camera = app.services.device("idcard"), app.services.device("camera")
+    await wait_until(pilot, lambda: reader.health().healthy and camera.health().healthy)
+    await pilot.click("#lang-zh-Hans")
+    app.services.catalog.refresh(app.services.platform)
+    if offline:
+        app.services._embedded.stop()
+    app.call_later(app.begin_service, app.services.catalog.get(code))
+    await wait_until(pilot, lambda: app.screen.query("#idcard-continue"))
+    reader.emulator.place_card(CardType.RESIDENT)
+    await wait_until(pilot, lambda: app.screen.query_one("#idcard-continue").display)
+    await pilot.click("#idcard-continue")  # the face step follows (fast on a good frame)
+
+
+async def test_record_is_printed_after_the_platform_verified_the_face(app: KioskApp) -> None:
+    async with app.run_test(size=(160, 45)) as pilot:
+        await start(app, pilot, "SB001")
+        await wait_until(pilot, lambda: isinstance(app.screen, RecordScreen), timeout=40)
+        assert app.session.data.get("verification_id")
+        assert "face_jpeg" not in app.session.data  # sent and dropped
+        screen = app.screen
+        await wait_until(
+            pilot, lambda: "证明已打印" in str(screen.query_one("#record-status").render())
+        )
+
+
+async def test_application_offline_carries_the_face_sealed(app: KioskApp) -> None:
+    async with app.run_test(size=(160, 45)) as pilot:
+        await start(app, pilot, "SB002", offline=True)
+        await wait_until(pilot, lambda: isinstance(app.screen, FormScreen), timeout=40)
+        await pilot.click("Button.option")
+        await pilot.click("#in-phone")
+        await pilot.press(*"13800001111")
+        await pilot.click("#form-submit")
+        await wait_until(pilot, lambda: isinstance(app.screen, SubmittedScreen))
+        submission = app.screen.submission
+        assert "face_jpeg" not in app.session.data  # queued sealed: the terminal drops it
+
+        # Only the platform's private key opens it; the face is inside, next to the ID number.
+        row = app.services.outbox._conn.execute(
+            "SELECT kid, sealed FROM outbox WHERE key = ?", (submission.key,)
+        ).fetchone()
+        key_file = app.services._embedded.public_key_path.with_suffix(".key")
+        private = load_private_key(key_file)
+        opened = json.loads(open_sealed({row[0]: private}, Sealed(row[0], row[1]), submission.key))
+        assert base64.b64decode(opened["face_jpeg_b64"])[:3] == b"\xff\xd8\xff"  # a JPEG
+        assert opened["id_number"] and opened["phone"] == "13800001111"
+
+
+async def test_record_offline_says_the_face_cannot_be_checked(app: KioskApp) -> None:
+    from kiosk.screens.face import FaceScreen
+
+    async with app.run_test(size=(160, 45)) as pilot:
+        await start(app, pilot, "SB001", offline=True)
+        await wait_until(pilot, lambda: isinstance(app.screen, FaceScreen))
+        status = app.screen.query_one("#face-status")
+        await wait_until(pilot, lambda: "无法核验身份" in str(status.render()), timeout=40)
+        assert app.screen.query_one("#face-retry").display
+        assert "face_jpeg" not in app.session.data and not app.session.data.get("verification_id")
