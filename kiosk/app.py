@@ -190,9 +190,14 @@ class KioskApp(App[int], inherit_bindings=False):
         for screen in self.screen_stack:
             if isinstance(screen, KioskScreen):
                 screen.forget_resident()
-        reader = self.services.device("idcard")
-        if session is not None and reader is not None and getattr(reader, "card_present", False):
-            self._home().show_card_left(True)
+        for kind in ("idcard", "smartcard"):
+            reader = self.services.device(kind)
+            if (
+                session is not None
+                and reader is not None
+                and getattr(reader, "card_present", False)
+            ):
+                self._home().show_card_left(kind)
 
     def _home(self) -> HomeScreen:
         return next(s for s in self.screen_stack if isinstance(s, HomeScreen))
@@ -348,8 +353,8 @@ class KioskApp(App[int], inherit_bindings=False):
         event = message.event
         if event.kind is EventKind.CARD_PLACED and self.session is None:
             self.start_session()
-        if event.device == "idcard" and event.kind is EventKind.CARD_REMOVED:
-            self._home().show_card_left(False)
+        if event.device in ("idcard", "smartcard") and event.kind is EventKind.CARD_REMOVED:
+            self._home().show_card_left(None)
         handler = getattr(self.screen, "on_device_event", None)
         if handler:
             handler(event)

@@ -38,12 +38,14 @@ def identity_fields(identity: Any) -> dict[str, str]:
     """The card fields a form may take from the ID card (never typed by the resident)."""
     if identity is None:
         return {}
+    # The ID card (kiosk.devices.idcard.card.IdCard) or the social security card
+    # (kiosk.devices.smartcard.ssc.SocialSecurityCard): the fields they share.
     return {
-        "name": identity.name or identity.name_en,
+        "name": identity.name or getattr(identity, "name_en", ""),
         "id_number": identity.id_number,
-        "sex": identity.sex,
-        "birth_date": identity.birth_date,
-        "address": identity.address,
+        "sex": getattr(identity, "sex_label", None) or getattr(identity, "sex", ""),
+        "birth_date": getattr(identity, "birth_date", ""),
+        "address": getattr(identity, "address", ""),
     }
 
 

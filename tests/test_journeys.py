@@ -93,7 +93,7 @@ async def test_card_pulled_mid_read_tells_the_resident_what_to_do(app: KioskApp)
         await pilot.click("#home-idcard")
         await wait_until(pilot, lambda: isinstance(app.screen, IdCardScreen))
         screen = app.screen
-        screen.read()  # nothing on the reader yet
+        screen.read("idcard")  # nothing on the reader yet
         await wait_until(pilot, lambda: screen.query_one("#idcard-retry").display)
         assert "没有检测到证件" in str(screen.query_one("#idcard-status").render())
         assert app.session.identity is None

@@ -60,12 +60,12 @@ class HomeScreen(KioskScreen):
     def forget_resident(self) -> None:
         self.query_one("#home-message", TLabel).display = False
 
-    def show_card_left(self, left: bool) -> None:
-        """The ID card is still on the reader after its owner's session ended."""
+    def show_card_left(self, reader: str | None) -> None:
+        """A card is still in `reader` after its owner's session ended (None: it was taken)."""
         message = self.query_one("#home-message", TLabel)
-        if left:
-            message.set_key("idcard.card_left")
+        if reader is not None:
+            message.set_key("idcard.card_left" if reader == "idcard" else "idcard.ssc_left")
             message.display = True
             self.app.bell()
-        elif message.i18n_key == "idcard.card_left":
+        elif message.i18n_key in ("idcard.card_left", "idcard.ssc_left"):
             message.display = False

@@ -1,4 +1,5 @@
-"""Journey step: the resident places the ID card; the terminal reads it and shows it masked."""
+"""Journey step: the resident identifies with the ID card on the reader, or inserts the
+social security card; the terminal reads it and shows it masked."""
 
 from __future__ import annotations
 
@@ -20,13 +21,14 @@ ERROR_KEYS = {
     "read_failed": "idcard.err.read_failed",
     "checksum": "idcard.err.read_failed",
     "timeout": "idcard.err.timeout",
+    "unsupported_card": "idcard.err.unsupported_card",
 }
 
 
 class CardRead(Message):
-    def __init__(self, card: object | None, error: DeviceError | None) -> None:
+    def __init__(self, source: str, card: object | None, error: DeviceError | None) -> None:
         super().__init__()
-        self.card, self.error = card, error
+        self.source, self.card, self.error = source, card, error
 
 
 class IdCardScreen(KioskScreen):
@@ -35,6 +37,7 @@ class IdCardScreen(KioskScreen):
     def __init__(self, then: Callable[[], KioskScreen] | None = None) -> None:
         super().__init__()
         self._then = then  # the journey step after identification (default: the guide)
+        self._source = "idcard"  # the reader the identity came from
 
     def compose_body(self) -> ComposeResult:
         yield TLabel("idcard.title", classes="title")
@@ -46,44 +49,51 @@ class IdCardScreen(KioskScreen):
             yield TButton(
                 "idcard.continue", id="idcard-continue", classes="action", variant="success"
             )
-            # Only on an emulated reader: lets a demo place a synthetic card.
+            # Only on emulated readers: lets a demo place a synthetic card.
             yield TButton("idcard.demo", id="idcard-demo", classes="action")
+            yield TButton("idcard.demo_ssc", id="idcard-demo-ssc", classes="action")
 
     def on_mount(self) -> None:
         for wid in ("#idcard-who", "#idcard-take", "#idcard-retry", "#idcard-continue"):
             self.query_one(wid).display = False
-        reader = self.app.services.device("idcard")  # type: ignore[attr-defined]
+        reader, ssc = self.device("idcard"), self.device("smartcard")
+        if ssc is not None:
+            self.query_one("#idcard-status", TLabel).set_key("idcard.prompt_any")
         self.query_one("#idcard-demo").display = getattr(reader, "emulator", None) is not None
+        self.query_one("#idcard-demo-ssc").display = getattr(ssc, "emulator", None) is not None
         if reader is not None and reader.card_present:
-            self.read()
+            self.read("idcard")
+        elif ssc is not None and ssc.card_present:
+            self.read("smartcard")
 
-    @property
-    def reader(self):  # type: ignore[no-untyped-def]
-        return self.app.services.device("idcard")  # type: ignore[attr-defined]
+    def device(self, kind: str):  # type: ignore[no-untyped-def]
+        return self.app.services.device(kind)  # type: ignore[attr-defined]
 
     def on_device_event(self, event: DeviceEvent) -> None:
-        if event.device != "idcard":
+        if event.device not in ("idcard", "smartcard"):
             return
         session = self.app.session  # type: ignore[attr-defined]
         if event.kind is EventKind.CARD_PLACED and (session is None or session.identity is None):
-            self.read()
-        elif event.kind is EventKind.CARD_REMOVED:
+            self.read(event.device)
+        elif event.kind is EventKind.CARD_REMOVED and event.device == self._source:
             self.query_one("#idcard-take").display = False
 
-    def read(self) -> None:
+    def read(self, source: str) -> None:
         self.query_one("#idcard-status", TLabel).set_key("idcard.reading")
         self.query_one("#idcard-retry").display = False
-        self._read_card()
+        self._source = source
+        self._read_card(source)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="idcard")
-    def _read_card(self) -> None:
-        reader = self.reader
+    def _read_card(self, source: str) -> None:
+        reader = self.device(source)
         try:
             if reader is None:
-                raise DeviceError("no_device", "no ID card reader configured")
-            self.post_message(CardRead(reader.read_card(), None))
+                raise DeviceError("no_device", f"no {source} reader configured")
+            card = reader.read_card() if source == "idcard" else reader.read_social_security()
+            self.post_message(CardRead(source, card, None))
         except DeviceError as exc:
-            self.post_message(CardRead(None, exc))
+            self.post_message(CardRead(source, None, exc))
 
     def on_card_read(self, message: CardRead) -> None:
         status = self.query_one("#idcard-status", TLabel)
@@ -92,25 +102,29 @@ class IdCardScreen(KioskScreen):
             self.query_one("#idcard-retry").display = True
             return
         session = self.app.session or self.app.start_session()  # type: ignore[attr-defined]
-        session.identity = message.card
-        card = message.card
+        session.identity = card = message.card
         status.set_key("idcard.done")
         self.query_one("#idcard-who", TLabel).set_key(
             "idcard.who",
-            name=mask_name(card.name or card.name_en),  # type: ignore[attr-defined]
+            name=mask_name(card.name or getattr(card, "name_en", "")),  # type: ignore[attr-defined]
             number=mask_id_number(card.id_number),  # type: ignore[attr-defined]
         )
         self.query_one("#idcard-who").display = True
         self.query_one("#idcard-continue").display = True
-        self.query_one("#idcard-demo").display = False
-        # A card left on the reader is the most common thing residents forget.
-        self.query_one("#idcard-take").display = bool(self.reader and self.reader.card_present)
+        self.query_one("#idcard-demo").display = self.query_one("#idcard-demo-ssc").display = False
+        # A card left in the reader is the most common thing residents forget.
+        reader = self.device(message.source)
+        self.query_one("#idcard-take").display = bool(reader and reader.card_present)
 
     def on_button_pressed(self, event: TButton.Pressed) -> None:
         if event.button.id == "idcard-retry":
-            self.read()
+            self.read(self._source)
         elif event.button.id == "idcard-demo":
-            self.reader.emulator.place_card("resident")
+            self.device("idcard").emulator.place_card("resident")
+        elif event.button.id == "idcard-demo-ssc":
+            from kiosk.devices.smartcard.cards import demo_card
+
+            self.device("smartcard").emulator.insert(demo_card("social_security"))
         elif event.button.id == "idcard-continue":
             if self._then is not None:
                 self.app.switch_screen(self._then())
