@@ -21,6 +21,14 @@ async def wait_until(pilot: Any, condition: Callable[[], object], timeout: float
     raise AssertionError("condition not met in time")
 
 
+async def tap(pilot: Any, selector: str) -> None:
+    """Touch a button as a resident would a second time: once it shows it can take a touch
+    (enabled, and its double-tap guard from the last touch is over)."""
+    button = pilot.app.screen.query_one(selector)
+    await wait_until(pilot, lambda: not button.disabled and not button.has_class("-active"))
+    await pilot.click(selector)
+
+
 class FakeClock:
     """A monotonic clock the test moves by hand, so inactivity tests never sleep."""
 

@@ -10,7 +10,7 @@ from kiosk.app import KioskApp
 from kiosk.config import load_config
 from kiosk.devices.idcard.synthetic import CardType
 from kiosk.screens.form import FormScreen
-from tests.conftest import FakeClock, wait_until
+from tests.conftest import FakeClock, tap, wait_until
 
 
 def fill(directory: Path) -> None:
@@ -77,7 +77,7 @@ async def test_disk_full_refuses_the_application_clearly(
         assert app.services.outbox.integrity_check() == ["ok"]
 
         (tiny_fs / "filler.bin").unlink()  # staff free the space; the same tap now works
-        await pilot.click("#form-submit")
+        await tap(pilot, "#form-submit")
         await wait_until(pilot, lambda: not isinstance(app.screen, FormScreen))
         assert app.services.outbox.pending_count() + app.services.outbox.stats().delivered_kept >= 1
         assert "outbox" not in app.services.failures

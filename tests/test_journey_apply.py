@@ -19,7 +19,7 @@ from kiosk.screens.idcard import IdCardScreen
 from kiosk.screens.rating import RatingScreen
 from kiosk.screens.record import RecordScreen
 from kiosk.screens.submitted import SubmittedScreen
-from tests.conftest import FakeClock, wait_until
+from tests.conftest import FakeClock, tap, wait_until
 
 RESIDENT = DEMO_FIELDS[CardType.RESIDENT]  # synthetic
 
@@ -74,7 +74,7 @@ async def test_apply_print_receipt_and_rate(app: KioskApp) -> None:
         key = app.session.transaction_key
         assert key  # made when the transaction started
 
-        await pilot.click("#form-submit")  # nothing chosen yet: told what is missing
+        await tap(pilot, "#form-submit")  # nothing chosen yet: told what is missing
         await pilot.pause()
         assert form.query_one("#form-missing").display
         assert "补换原因" in str(form.query_one("#form-missing").render())
@@ -82,7 +82,7 @@ async def test_apply_print_receipt_and_rate(app: KioskApp) -> None:
         await pilot.click("Button.option")  # first reason
         await pilot.click("#in-phone")
         await pilot.press(*"13800001111")
-        await pilot.click("#form-submit")
+        await tap(pilot, "#form-submit")
         await wait_until(pilot, lambda: isinstance(app.screen, SubmittedScreen))
         screen = app.screen
         await wait_until(
@@ -132,7 +132,7 @@ async def test_offline_application_still_gets_a_receipt(app: KioskApp) -> None:
         await pilot.click("Button.option")
         await pilot.click("#in-phone")
         await pilot.press(*"13800001111")
-        await pilot.click("#form-submit")
+        await tap(pilot, "#form-submit")
         await wait_until(pilot, lambda: isinstance(app.screen, SubmittedScreen))
         screen = app.screen
         await wait_until(

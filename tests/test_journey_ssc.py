@@ -40,6 +40,7 @@ async def test_social_security_card_identifies_and_is_dropped_at_timeout(
         await wait_until(pilot, lambda: isinstance(app.screen, IdCardScreen))
         assert "社保卡" in str(app.screen.query_one("#idcard-status").render())
 
+        earlier = {id(o) for o in gc.get_objects() if isinstance(o, SocialSecurityCard)}
         ssc.emulator.insert(demo_card("social_security"))
         await wait_until(pilot, lambda: app.screen.query_one("#idcard-continue").display)
         assert isinstance(app.session.identity, SocialSecurityCard)
@@ -57,7 +58,8 @@ async def test_social_security_card_identifies_and_is_dropped_at_timeout(
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen) and app.session is None
         gc.collect()
-        assert not [o for o in gc.get_objects() if isinstance(o, SocialSecurityCard)]
+        held = [o for o in gc.get_objects() if isinstance(o, SocialSecurityCard)]
+        assert not [o for o in held if id(o) not in earlier]
         message = app.screen.query_one("#home-message")
         assert message.display and "社保卡还在" in str(message.render())
         ssc.emulator.remove()
