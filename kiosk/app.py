@@ -53,6 +53,14 @@ class DeviceEventMessage(Message):
         self.event = event
 
 
+class ScreenDeviceEvent(Message):
+    """The same event, handed to the current journey step."""
+
+    def __init__(self, event: DeviceEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
 class KioskApp(App[int], inherit_bindings=False):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = False
@@ -166,6 +174,8 @@ class KioskApp(App[int], inherit_bindings=False):
 
     def note_activity(self) -> None:
         if self.session is None:
+            if self.services.locked:  # out of service: taps start nothing
+                return
             self.start_session()
         else:
             self.idle.touch()
@@ -185,11 +195,13 @@ class KioskApp(App[int], inherit_bindings=False):
             session.wipe()
             log.info("session ended", extra={"session": session.id, "reason": reason})
         self.services.forget_resident()
-        while len(self.screen_stack) > 2:  # [default, home, ...]
-            self.pop_screen()
-        for screen in self.screen_stack:
+        for screen in self.screen_stack:  # workers may keep a popped screen alive a while
             if isinstance(screen, KioskScreen):
                 screen.forget_resident()
+        while len(self.screen_stack) > 2:  # [default, home, ...]
+            self.pop_screen()
+        if self.services.locked:
+            self.call_later(self._apply_lock)
         for kind in ("idcard", "smartcard"):
             reader = self.services.device(kind)
             if (
@@ -233,7 +245,8 @@ class KioskApp(App[int], inherit_bindings=False):
         from kiosk.screens.out_of_service import OutOfServiceScreen
 
         showing = any(isinstance(s, OutOfServiceScreen) for s in self.screen_stack)
-        if self.services.locked and not showing and not getattr(self.screen, "STAFF", False):
+        staff_at_work = any(getattr(screen, "STAFF", False) for screen in self.screen_stack)
+        if self.services.locked and not showing and not staff_at_work:
             self.end_session("out of service")
             self.push_screen(OutOfServiceScreen())
         elif not self.services.locked and showing:
@@ -280,15 +293,36 @@ class KioskApp(App[int], inherit_bindings=False):
         self._staff_taps.append(now)
         if len(self._staff_taps) >= self.STAFF_TAPS:
             self._staff_taps = []
+            if self.staff_pin_locked():
+                self.notify(self.t("staff.pin_locked"), timeout=8)
+                return
             from kiosk.screens.staff import StaffPinScreen, StaffScreen
 
             def entered(ok: bool | None) -> None:
                 if ok:
+                    self._pin_failures = 0
                     log.info("staff mode entered")
                     self.end_session("staff mode")
                     self.push_screen(StaffScreen())
 
             self.push_screen(StaffPinScreen(), entered)
+
+    PIN_TRIES, PIN_LOCK_S = 3, 300.0
+
+    def staff_pin_failed(self) -> bool:
+        """Count a wrong PIN (audited); True when the pad must close and lock for a while.
+        The lock doubles after each further round of wrong PINs."""
+        self._pin_failures = getattr(self, "_pin_failures", 0) + 1
+        self.services.record_audit("staff_pin_failed", failures=self._pin_failures)
+        if self._pin_failures % self.PIN_TRIES:
+            return False
+        rounds = self._pin_failures // self.PIN_TRIES
+        self._pin_locked_until = self.idle.clock() + self.PIN_LOCK_S * 2 ** (rounds - 1)
+        log.warning("staff PIN pad locked", extra={"failures": self._pin_failures})
+        return True
+
+    def staff_pin_locked(self) -> bool:
+        return self.idle.clock() < getattr(self, "_pin_locked_until", 0.0)
 
     def call_staff(self) -> None:
         self.staff_calls += 1
@@ -304,8 +338,8 @@ class KioskApp(App[int], inherit_bindings=False):
         elif button_id == "chrome-staff":
             self.call_staff()
         elif button_id == "chrome-home":
-            while len(self.screen_stack) > 2:
-                self.pop_screen()
+            # "首页" means "I am done": the next person must inherit nothing.
+            self.end_session("home")
         else:
             return
         event.stop()
@@ -355,9 +389,10 @@ class KioskApp(App[int], inherit_bindings=False):
             self.start_session()
         if event.device in ("idcard", "smartcard") and event.kind is EventKind.CARD_REMOVED:
             self._home().show_card_left(None)
-        handler = getattr(self.screen, "on_device_event", None)
-        if handler:
-            handler(event)
+        screen = self.screen
+        if isinstance(screen, KioskScreen) and screen.is_mounted:
+            # In the screen's loop, a bug there is a recoverable journey error, not a crash.
+            screen.post_message(ScreenDeviceEvent(event))
         self.refresh_status()
 
     def status_snapshot(self) -> dict[str, Any]:
@@ -380,6 +415,12 @@ class KioskApp(App[int], inherit_bindings=False):
         }
 
     def refresh_status(self) -> None:
+        try:
+            self._refresh_status()
+        except Exception:  # a status read runs in the app's own loop: never let it crash
+            log.exception("status refresh failed")
+
+    def _refresh_status(self) -> None:
         self.health = {h.device: h.healthy for h in self.services.health()}
         for kind in self.services.failures:
             self.health.setdefault(kind, False)

@@ -34,6 +34,38 @@ class Submission:
     platform_ref: str = ""
 
 
+@dataclass(eq=False, repr=False)
+class QrIdentity:
+    """A resident identified by a phone QR code, as the platform vouched for them."""
+
+    name: str
+    id_number: str
+    sex: str = ""
+    birth_date: str = ""
+    address: str = ""
+
+    @classmethod
+    def from_platform(cls, resident: dict[str, Any]) -> QrIdentity:
+        return cls(
+            resident["name"], resident["id_number"], resident.get("gender", ""),
+            resident.get("birth_date", ""),
+        )  # fmt: skip
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.name)
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    def wipe(self) -> None:
+        self.name = self.id_number = self.sex = self.birth_date = self.address = ""
+
+    def __repr__(self) -> str:
+        return f"QrIdentity(name={self.masked_name!r}, id_number={self.masked_id_number!r})"
+
+
 def identity_fields(identity: Any) -> dict[str, str]:
     """The card fields a form may take from the ID card (never typed by the resident)."""
     if identity is None:
@@ -90,6 +122,7 @@ def submit_application(
     }
     receipt = outbox.enqueue(session.transaction_key, "application", session.id, display, personal)
     session.data.pop("face_jpeg", None)  # queued (sealed): the terminal needs it no more
+    session.transaction_key = None  # the next application in this session is a new one
     return Submission(
         receipt.key,
         receipt.local_ref,

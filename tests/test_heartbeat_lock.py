@@ -6,6 +6,7 @@ from pathlib import Path
 
 from kiosk.app import KioskApp
 from kiosk.config import load_config
+from kiosk.platform.heartbeat import HeartbeatWorker
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.out_of_service import OutOfServiceScreen
 from kiosk.screens.staff import StaffScreen
@@ -28,8 +29,10 @@ async def test_platform_lock_and_unlock_reach_the_screen(tmp_path: Path, clock: 
     app = KioskApp(config(tmp_path), clock=clock)
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: app.services.heartbeat is not None)
+        # the background worker's first beat is done; it beats again only in a minute
+        await wait_until(pilot, lambda: app.services.heartbeat.last_ok_at is not None)
         storage = app.services._embedded.server.storage
-        heartbeat = app.services.heartbeat
+        heartbeat = HeartbeatWorker(app.services, app.services.platform, 3600)  # beats on demand
         await pilot.click("#lang-zh-Hans")  # a resident is at the screen
         assert app.session is not None
 

@@ -91,13 +91,17 @@ async def test_apply_print_receipt_and_rate(app: KioskApp) -> None:
 
         # exactly one application, with the key made at the start, delivered to the platform
         assert screen.submission.key == key
-        assert screen.submission.platform_ref, "online: the receipt carries the platform's number"
+        outbox = app.services.outbox
+        await wait_until(pilot, lambda: outbox.reference_for(key) is not None)
+        reference = outbox.reference_for(key)
         progress = app.services.platform.progress(screen.submission.local_ref)
-        assert progress["reference"] == screen.submission.platform_ref
+        assert progress["reference"] == reference
 
         printed = app.services.device("printer").emulator.jobs[-1]
-        assert printed.complete
-        assert screen.submission.platform_ref in printed.text and "受理回执" in printed.text
+        assert printed.complete and "受理回执" in printed.text
+        # online the platform's number is on paper; on a slow machine the terminal's own
+        # (the sync answers after the receipt's short wait), and it traces to the same one
+        assert reference in printed.text or screen.submission.local_ref in printed.text
         assert RESIDENT["id_number"] not in printed.text and "138****1111" in printed.text
 
         await pilot.click("#submitted-rate")
@@ -108,8 +112,8 @@ async def test_apply_print_receipt_and_rate(app: KioskApp) -> None:
         await pilot.click("#rating-send")
         await pilot.pause()
         assert app.screen.query_one("#rating-thanks").display
-        ratings = [i for i in _queued_or_delivered(app) if i == "rating"]
-        assert ratings
+        # queued off the UI thread: it appears in the outbox (or already delivered)
+        await wait_until(pilot, lambda: "rating" in _queued_or_delivered(app))
 
 
 def _queued_or_delivered(app: KioskApp) -> list[str]:
@@ -182,3 +186,34 @@ def test_rating_levels_follow_the_national_scale() -> None:
     assert item["channel"] == "自助终端" and item["level_name"] == "非常不满意"
     with pytest.raises(ValueError):
         journey.rating_item(6, [], "", "SB002", "ZW1")
+
+
+async def test_home_mid_journey_ends_the_session_for_the_next_person(app: KioskApp) -> None:
+    async with app.run_test(size=(160, 45)) as pilot:
+        await identify(app, pilot, "SB002")
+        await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
+        first_key = app.session.transaction_key
+        await pilot.click("#chrome-home")  # resident A walks away from the form
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen) and app.session is None
+        # resident B starts the same service: asked for their own card, new transaction
+        app.call_later(app.begin_service, app.services.catalog.get("SB002"))
+        await wait_until(pilot, lambda: isinstance(app.screen, IdCardScreen))
+        assert app.session.identity is None and app.session.transaction_key != first_key
+
+
+async def test_chrome_works_on_the_rating_screen(app: KioskApp) -> None:
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        await wait_until(pilot, lambda: app.services.wait_started(0))
+        await pilot.click("#lang-zh-Hans")
+        submission = journey.Submission(
+            "k", "KIOSK-DEMO-0001-20261122-000001", "SB002", "社会保障卡补换领", "测*一"
+        )
+        await app.push_screen(RatingScreen({"code": "SB002"}, submission))
+        await pilot.click("#chrome-staff")
+        await pilot.click("#lang-en")
+        await pilot.pause()
+        assert app.staff_calls == 1 and app.language == "en"
+        await pilot.click("#chrome-home")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)

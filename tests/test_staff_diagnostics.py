@@ -52,6 +52,17 @@ async def test_hidden_taps_and_wrong_pin_keep_staff_mode_closed(config, clock: F
         await enter_pin(pilot, "0000")
         await enter_pin(pilot, "9999")
         assert isinstance(app.screen, HomeScreen)  # three wrong PINs close the pad
+        # ...and reopening it at once does not give three fresh tries: it stays locked
+        clock.advance(5)
+        for _ in range(5):
+            await pilot.click("#terminal-name")
+        await pilot.pause()
+        assert not isinstance(app.screen, StaffPinScreen)
+        clock.advance(app.PIN_LOCK_S + 1)  # after the lock, the pad opens again
+        for _ in range(5):
+            await pilot.click("#terminal-name")
+        await pilot.pause()
+        assert isinstance(app.screen, StaffPinScreen)
 
 
 async def test_staff_pin_opens_live_diagnostics_with_camera_preview(

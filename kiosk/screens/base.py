@@ -37,5 +37,11 @@ class KioskScreen(Screen):
         for line in self.query(DegradedLine):
             line.show(status)
 
+    def on_screen_device_event(self, message: object) -> None:
+        self.on_device_event(message.event)  # type: ignore[attr-defined]
+
+    def on_device_event(self, event: object) -> None:
+        """A device event while this step is showing (card placed, paper out, ...)."""
+
     def forget_resident(self) -> None:
         """Drop anything this screen shows about the resident (called when a session ends)."""

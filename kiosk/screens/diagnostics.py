@@ -86,4 +86,9 @@ class DiagnosticsScreen(KioskScreen):
             text = f"{kind}: {'PASS' if result.passed else 'FAIL'} — {result.message}"
         except Exception as exc:
             text = f"{kind}: FAIL — {exc}"
-        self.app.call_from_thread(self.query_one("#diag-result", Static).update, text)
+        self.app.call_from_thread(self._show_result, text)
+
+    def _show_result(self, text: str) -> None:
+        """On the UI thread; the screen may have closed while the worker ran."""
+        if self.is_mounted:
+            self.query_one("#diag-result", Static).update(text)

@@ -96,26 +96,31 @@ class FormScreen(KioskScreen):
                 self.query_one("#form-missing").display = True
                 return
             event.button.disabled = True  # one tap, one application
-            self._submit()
+            self._submit(self.app.session)  # type: ignore[attr-defined]
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="submit")
-    def _submit(self) -> None:
+    def _submit(self, session: object) -> None:
+        from kiosk.offline.outbox import OutboxError, OutboxFull
+
         services = self.app.services  # type: ignore[attr-defined]
+        if session is None or services.outbox is None or not services.outbox.can_enqueue:
+            log.error("application not queued: no session or no usable outbox")
+            self.post_message(Submitted(None, "unavailable"))
+            return
         try:
-            if services.outbox is None or not services.outbox.can_enqueue:
-                raise RuntimeError("the outbox cannot take items (no platform key or closed)")
             submission = journey.submit_application(
-                services.outbox,
-                self.app.session,
-                self.service,
-                self.answers,  # type: ignore[attr-defined]
+                services.outbox, session, self.service, self.answers
             )
-        except Exception as exc:  # disk full, outbox closed: nothing half-written
+        except (OutboxError, OSError) as exc:  # disk full, database broken: nothing stored
             why = f"{type(exc).__name__}: {exc}"
             log.error("application not queued", extra={"error": why})
             services.report_problem("outbox", why)  # staff see it in diagnostics
-            full = type(exc).__name__ == "OutboxFull"
+            full = isinstance(exc, OutboxFull)
             self.post_message(Submitted(None, "disk_full" if full else "unavailable"))
+            return
+        except Exception:  # a bug: still tell the resident, keep the form, log for staff
+            log.exception("application not queued")
+            self.post_message(Submitted(None, "unavailable"))
             return
         services.clear_problem("outbox")
         self.post_message(Submitted(submission, None))

@@ -3,6 +3,9 @@ Never forced: "跳过" is always there."""
 
 from __future__ import annotations
 
+import logging
+
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal
 from textual.widgets import Button, Input
@@ -10,6 +13,8 @@ from textual.widgets import Button, Input
 from kiosk import journey
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.chrome import TButton, TLabel
+
+log = logging.getLogger(__name__)
 
 
 class RatingScreen(KioskScreen):
@@ -47,7 +52,6 @@ class RatingScreen(KioskScreen):
             self.query_one(wid).display = False
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
         button = event.button
         if button.has_class("level"):
             self.level = int((button.id or "level-0").removeprefix("level-"))
@@ -68,9 +72,11 @@ class RatingScreen(KioskScreen):
             self.send()
         elif button.id == "rating-skip":
             self.app.end_session("done")  # type: ignore[attr-defined]
+        else:
+            return  # the chrome's buttons (home, language, call staff) go on to the app
+        event.stop()
 
     def send(self) -> None:
-        outbox = self.app.services.outbox  # type: ignore[attr-defined]
         text = self.query_one("#rating-text", Input).value.strip()
         item = journey.rating_item(
             self.level or 0,
@@ -79,15 +85,7 @@ class RatingScreen(KioskScreen):
             self.submission.service_code,
             self.submission.platform_ref or self.submission.local_ref,
         )
-        if outbox is not None:
-            # Free words may name someone: sealed like any personal data.
-            outbox.enqueue(
-                outbox.new_transaction_key(),
-                "rating",
-                "ratings",
-                item,
-                {"text": text} if text else {},
-            )
+        self._queue(item, text)
         for wid in (
             "#rating-levels",
             "#rating-why",
@@ -98,3 +96,15 @@ class RatingScreen(KioskScreen):
             self.query_one(wid).display = False
         self.query_one("#rating-thanks").display = True
         self.set_timer(3, lambda: self.app.end_session("done"))  # type: ignore[attr-defined]
+
+    @work(thread=True, exit_on_error=False, group="rating")
+    def _queue(self, item: dict, text: str) -> None:
+        """Off the UI thread (a durable write waits for the disk). A rating that cannot be
+        queued is logged; the resident is thanked either way: rating is never forced."""
+        outbox = self.app.services.outbox  # type: ignore[attr-defined]
+        try:
+            # Free words may name someone: sealed like any personal data.
+            personal = {"text": text} if text else {}
+            outbox.enqueue(outbox.new_transaction_key(), "rating", "ratings", item, personal)
+        except Exception as exc:
+            log.error("rating not queued", extra={"error": f"{type(exc).__name__}: {exc}"})

@@ -39,7 +39,8 @@ class RecordScreen(KioskScreen):
         from kiosk.devices.printer.receipt import Receipt
 
         services = self.app.services  # type: ignore[attr-defined]
-        identity = self.app.session.identity if self.app.session else None  # type: ignore[attr-defined]
+        session = self.app.session  # type: ignore[attr-defined]
+        identity = session.identity if session else None
         try:
             record = services.platform.record(identity.id_number, self.service["record_type"])
         except Exception:
@@ -63,6 +64,8 @@ class RecordScreen(KioskScreen):
             qr=record["certificate_no"],
             qr_caption="扫码验证证明真伪",
         )
+        if self.app.session is not session:  # type: ignore[attr-defined]
+            return  # they left while the platform answered: never print for the next person
         printer = services.device("printer")
         try:
             if printer is None:

@@ -1,4 +1,7 @@
-"""Journey step: identify with the QR code from the resident's phone (电子证照 / 扫码登录)."""
+"""Journey step: identify with the QR code from the resident's phone (电子证照 / 扫码登录).
+
+The platform verifies the one-time token and answers who it belongs to; from then on the
+resident is identified as with a card."""
 
 from __future__ import annotations
 
@@ -6,8 +9,10 @@ import threading
 
 from textual import work
 from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.message import Message
 
+from kiosk.journey import QrIdentity
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.chrome import TButton, TLabel
 
@@ -22,28 +27,45 @@ class ScanScreen(KioskScreen):
     def compose_body(self) -> ComposeResult:
         yield TLabel("scan.title", classes="title")
         yield TLabel("scan.prompt", id="scan-status", classes="hint")
-        yield TButton("common.retry", id="scan-retry", classes="action")
+        yield TLabel("idcard.name", id="scan-who", classes="who")
+        with Horizontal(id="idcard-actions"):
+            yield TButton("common.retry", id="scan-retry", classes="action")
+            yield TButton(
+                "idcard.continue", id="scan-continue", classes="action", variant="success"
+            )
 
     def on_mount(self) -> None:
         self._cancel = threading.Event()
+        for wid in ("#scan-retry", "#scan-who", "#scan-continue"):
+            self.query_one(wid).display = False
+        self.start_scan()
+
+    def start_scan(self) -> None:
+        self._cancel.set()  # a scan still running from before stops
+        self._cancel = threading.Event()  # each scan has its own off switch
+        self.query_one("#scan-status", TLabel).set_key("scan.prompt")
         self.query_one("#scan-retry").display = False
-        self._scan()
+        self._scan(self._cancel)
 
     def on_screen_suspend(self) -> None:
         self._cancel.set()
+
+    def on_screen_resume(self) -> None:  # Textual also runs KioskScreen's own handler
+        if self._cancel.is_set() and not self.query_one("#scan-continue").display:
+            self.query_one("#scan-retry").display = True  # the scan was stopped: offer it again
 
     def on_unmount(self) -> None:
         self._cancel.set()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="scan")
-    def _scan(self) -> None:
+    def _scan(self, cancel: threading.Event) -> None:
         services = self.app.services  # type: ignore[attr-defined]
         camera = services.device("camera")
         if camera is None:
             self.post_message(QrResult("no_camera"))
             return
-        text = camera.scan_qr(timeout=30, cancel=self._cancel)
-        if self._cancel.is_set():
+        text = camera.scan_qr(timeout=30, cancel=cancel)
+        if cancel.is_set():
             return
         if not text:
             self.post_message(QrResult("no_code"))
@@ -53,21 +75,37 @@ class ScanScreen(KioskScreen):
         except Exception:
             self.post_message(QrResult("offline"))
             return
-        if result.get("verified"):
-            self.post_message(QrResult("verified", result.get("resident")))
+        if result.get("verified") and result.get("resident"):
+            self.post_message(QrResult("verified", result["resident"]))
         else:
             self.post_message(QrResult("rejected"))
 
     def on_qr_result(self, message: QrResult) -> None:
-        status = self.query_one("#scan-status", TLabel)
-        status.set_key(f"scan.{message.outcome}")
-        self.query_one("#scan-retry").display = message.outcome != "verified"
-        if message.outcome == "verified" and self.app.session is not None:  # type: ignore[attr-defined]
-            self.app.session.data["qr_identity"] = message.resident  # type: ignore[attr-defined]
+        self.query_one("#scan-status", TLabel).set_key(f"scan.{message.outcome}")
+        verified = message.outcome == "verified" and message.resident is not None
+        self.query_one("#scan-retry").display = not verified
+        if not verified:
+            return
+        session = self.app.session or self.app.start_session()  # type: ignore[attr-defined]
+        session.identity = identity = QrIdentity.from_platform(message.resident)
+        who = self.query_one("#scan-who", TLabel)
+        who.set_key("idcard.who", name=identity.masked_name, number=identity.masked_id_number)
+        who.display = True
+        self.query_one("#scan-continue").display = True
 
     def on_button_pressed(self, event: TButton.Pressed) -> None:
         if event.button.id == "scan-retry":
-            event.stop()
-            self.query_one("#scan-status", TLabel).set_key("scan.prompt")
-            self.query_one("#scan-retry").display = False
-            self._scan()
+            self.start_scan()
+        elif event.button.id == "scan-continue":
+            self.app.switch_screen(self._guide())
+        else:
+            return
+        event.stop()
+
+    def _guide(self) -> KioskScreen:
+        from kiosk.screens.guide import GuideScreen
+
+        return GuideScreen()
+
+    def forget_resident(self) -> None:
+        self.query_one("#scan-who", TLabel).set_key("idcard.name")

@@ -58,7 +58,8 @@ class StaffPinScreen(ModalScreen[bool]):
                 return
             self._tries += 1
             self._pin = ""
-            if self._tries >= 3:  # no brute force from the touch screen
+            # No brute force from the touch screen: the app counts failures across openings.
+            if self.app.staff_pin_failed() or self._tries >= 3:  # type: ignore[attr-defined]
                 self.dismiss(False)
                 return
             self.query_one("#pin-dots", Static).update(self.app.t("staff.pin_wrong"))  # type: ignore[attr-defined]
@@ -133,4 +134,9 @@ class StaffScreen(KioskScreen):
             text = self.app.t("staff.reprinted", n=len(done))  # type: ignore[attr-defined]
         except Exception as exc:  # paper still out, printer gone: say so, keep the rest
             text = f"{self.app.t('staff.reprint_failed')} ({exc})"  # type: ignore[attr-defined]
-        self.app.call_from_thread(self.query_one("#staff-message", Static).update, text)
+        self.app.call_from_thread(self._show_message, text)
+
+    def _show_message(self, text: str) -> None:
+        """On the UI thread; the screen may have closed while the worker ran."""
+        if self.is_mounted:
+            self.query_one("#staff-message", Static).update(text)

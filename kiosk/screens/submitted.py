@@ -56,11 +56,14 @@ class SubmittedScreen(KioskScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="print")
     def _print(self) -> None:
         services = self.app.services  # type: ignore[attr-defined]
+        session = self.app.session  # type: ignore[attr-defined]
         submission = self.submission
         if services.sync is not None:  # online: the platform's number within a moment
             reference = services.sync.wait_delivered(submission.key, PLATFORM_REF_WAIT_S)
             if reference:
                 submission = replace(submission, platform_ref=reference)
+        if self.app.session is not session:  # type: ignore[attr-defined]
+            return  # they walked away: no receipt for whoever stands there now
         printer = services.device("printer")
         if printer is None:
             self.post_message(Printed(submission, "no_printer"))

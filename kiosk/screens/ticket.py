@@ -3,6 +3,8 @@ own reference, queued in the outbox so the hall's system learns of it later."""
 
 from __future__ import annotations
 
+import logging
+
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Grid
@@ -11,6 +13,8 @@ from textual.widgets import Button, Static
 
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.chrome import TLabel
+
+log = logging.getLogger(__name__)
 
 
 class TicketIssued(Message):
@@ -63,11 +67,23 @@ class TicketScreen(KioskScreen):
             self.post_message(TicketIssued(ticket["ticket_no"], detail, offline=False))
         except Exception:
             # Network down or platform broken: the resident still gets a number.
-            key = services.outbox.new_transaction_key()
-            receipt = services.outbox.enqueue(key, "ticket", "tickets", {"service_code": code}, {})
+            try:
+                key = services.outbox.new_transaction_key()
+                receipt = services.outbox.enqueue(
+                    key, "ticket", "tickets", {"service_code": code}, {}
+                )
+            except Exception as exc:  # no outbox either: say so, offer the categories again
+                log.error("no ticket issued", extra={"error": f"{type(exc).__name__}: {exc}"})
+                self.post_message(TicketIssued("", "", offline=True))
+                return
             self.post_message(TicketIssued(receipt.local_ref, code, offline=True))
 
     def on_ticket_issued(self, message: TicketIssued) -> None:
+        if not message.number:
+            self.query_one("#ticket-offline", TLabel).set_key("ticket.failed")
+            self.query_one("#ticket-offline").display = True
+            self.query_one("#ticket-categories").display = True
+            return
         self.query_one("#ticket-done").display = True
         number = self.query_one("#ticket-number", Static)
         number.update(f"{message.number}\n{message.detail}")

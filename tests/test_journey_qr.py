@@ -1,0 +1,67 @@
+"""扫码: the resident shows the QR code from the platform's app; the camera reads it, the
+platform vouches for the one-time token, and the resident continues identified."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import qrcode
+
+from kiosk.app import KioskApp
+from kiosk.config import load_config
+from kiosk.devices.idcard.synthetic import DEMO_FIELDS, CardType
+from kiosk.journey import QrIdentity
+from kiosk.platform.client import PlatformClient
+from kiosk.platform.embedded import EmbeddedPlatform
+from kiosk.privacy import mask_id_number
+from kiosk.screens.guide import GuideScreen
+from kiosk.screens.scan import ScanScreen
+from tests.conftest import FakeClock, wait_until
+
+RESIDENT = DEMO_FIELDS[CardType.RESIDENT]  # synthetic
+
+
+def issue_token(config) -> str:  # type: ignore[no-untyped-def]
+    """What the resident's phone app would get from the platform: a one-time token."""
+    server_dir = config.platform.server_data_path(config.terminal.data_path)
+    with EmbeddedPlatform(server_dir) as platform:
+        platform.server.storage.add_terminal(config.terminal.id, config.platform.terminal_secret)
+        client = PlatformClient(
+            platform.base_url, config.terminal.id, config.platform.terminal_secret
+        )
+        try:
+            return client.issue_qr_token(RESIDENT["id_number"])["token"]
+        finally:
+            client.close()
+
+
+async def test_phone_qr_code_identifies_the_resident(tmp_path: Path, clock: FakeClock) -> None:
+    base = {"KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data")}
+    token = issue_token(load_config(environ=base))
+    phone = tmp_path / "phone"  # the camera sees the phone screen: a folder of frames
+    phone.mkdir()
+    qrcode.make(token, box_size=8).save(phone / "frame.png")
+    config = load_config(
+        environ={
+            **base,
+            "KIOSK_DEVICES__CAMERA__MODE": "file",
+            "KIOSK_DEVICES__CAMERA__SOURCE": str(phone),
+            **{f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("IDCARD", "SMARTCARD", "PRINTER")},
+        }
+    )
+    app = KioskApp(config, clock=clock)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(
+            pilot, lambda: app.services.wait_started(0) and app.services.platform is not None
+        )
+        await wait_until(pilot, lambda: app.services.device("camera").health().healthy)
+        await pilot.click("#home-scan")
+        await wait_until(pilot, lambda: isinstance(app.screen, ScanScreen))
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.query_one("#scan-continue").display, timeout=30)
+        assert isinstance(app.session.identity, QrIdentity)
+        shown = str(screen.query_one("#scan-who").render())
+        assert mask_id_number(RESIDENT["id_number"]) in shown and RESIDENT["id_number"] not in shown
+        await pilot.click("#scan-continue")
+        await wait_until(pilot, lambda: isinstance(app.screen, GuideScreen))
+    app.services.stop()
