@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import select
 import statistics
 import struct
 import subprocess
@@ -19,6 +20,7 @@ from kiosk.bench import BenchResult
 
 ORDER = 0
 COLUMNS, ROWS = 160, 45
+READY_TIMEOUT_S = 60.0
 
 
 def _drain(fd: int) -> None:
@@ -52,10 +54,11 @@ def time_to_ready(argv: list[str], extra_env: dict[str, str] | None = None) -> t
     os.close(write_end)
     try:
         with os.fdopen(read_end, "rb") as ready:
-            line = ready.readline()
+            readable, _, _ = select.select([ready], [], [], READY_TIMEOUT_S)
+            line = ready.readline() if readable else b""
         elapsed = time.perf_counter() - start
         if not line.startswith(b"ready"):
-            raise RuntimeError(f"{argv} never became ready (exit {proc.wait(timeout=60)})")
+            raise RuntimeError(f"{argv} did not show its first screen within {READY_TIMEOUT_S} s")
         parts = line.split()
         rss_kb = int(parts[1]) if len(parts) > 1 else 0
         proc.wait(timeout=60)

@@ -69,7 +69,11 @@ class HeartbeatWorker:
         carried_out = []
         for command in reply["commands"]:
             if command["id"] not in self._done:
-                self.carry_out(command["command"])
+                try:
+                    self.carry_out(command["command"])
+                except Exception:  # the platform answered; this command retries next beat
+                    log.exception("platform command failed", extra={"command": command["command"]})
+                    continue
                 self._done.add(command["id"])
                 carried_out.append(command["command"])
             self._acked.append(command["id"])

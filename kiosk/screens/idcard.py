@@ -97,6 +97,11 @@ class IdCardScreen(KioskScreen):
 
     def on_card_read(self, message: CardRead) -> None:
         status = self.query_one("#idcard-status", TLabel)
+        if message.error is not None and message.error.code == "busy":
+            return  # a read already under way (card placed while the screen opened) answers
+        session_identity = self.app.session.identity if self.app.session else None  # type: ignore[attr-defined]
+        if message.error is not None and session_identity is not None:
+            return  # a second read failed after the first succeeded: keep the good one
         if message.error is not None:
             status.set_key(ERROR_KEYS.get(message.error.code, "idcard.err.device"))
             self.query_one("#idcard-retry").display = True
