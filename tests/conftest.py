@@ -22,10 +22,17 @@ async def wait_until(pilot: Any, condition: Callable[[], object], timeout: float
 
 
 async def tap(pilot: Any, selector: str) -> None:
-    """Touch a button as a resident would a second time: once it shows it can take a touch
-    (enabled, and its double-tap guard from the last touch is over)."""
+    """Touch a button once it can really take a touch: shown and laid out, enabled, and
+    past the double-tap guard of the last touch."""
     button = pilot.app.screen.query_one(selector)
-    await wait_until(pilot, lambda: not button.disabled and not button.has_class("-active"))
+
+    def ready() -> bool:  # laid out on screen (a button just shown has no region yet)
+        return (
+            button.display and button.region.area > 0
+            and not button.disabled and not button.has_class("-active")
+        )  # fmt: skip
+
+    await wait_until(pilot, ready)
     await pilot.click(selector)
 
 

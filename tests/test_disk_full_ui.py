@@ -50,7 +50,7 @@ async def test_disk_full_refuses_the_application_clearly(
         await wait_until(pilot, lambda: app.screen.query("#idcard-continue"))
         reader.emulator.place_card(CardType.RESIDENT)
         await wait_until(pilot, lambda: app.screen.query_one("#idcard-continue").display)
-        await pilot.click("#idcard-continue")
+        await tap(pilot, "#idcard-continue")
         await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
         form = app.screen
         depth_before = app.services.outbox.pending_count()

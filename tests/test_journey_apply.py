@@ -56,7 +56,7 @@ async def identify(app: KioskApp, pilot, service_code: str, offline: bool = Fals
     await wait_until(pilot, lambda: app.screen.query_one("#idcard-continue").display)
     if offline:
         app.services._embedded.stop()  # the network goes away
-    await pilot.click("#idcard-continue")
+    await tap(pilot, "#idcard-continue")
 
 
 def _catalog_service(app: KioskApp, code: str) -> dict:
@@ -104,12 +104,12 @@ async def test_apply_print_receipt_and_rate(app: KioskApp) -> None:
         assert reference in printed.text or screen.submission.local_ref in printed.text
         assert RESIDENT["id_number"] not in printed.text and "138****1111" in printed.text
 
-        await pilot.click("#submitted-rate")
+        await tap(pilot, "#submitted-rate")
         await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
         await pilot.click("#level-2")  # 不满意 asks why
         assert app.screen.query_one("#rating-indicators").display
-        await pilot.click("#ind-1")
-        await pilot.click("#rating-send")
+        await tap(pilot, "#ind-1")
+        await tap(pilot, "#rating-send")
         await pilot.pause()
         assert app.screen.query_one("#rating-thanks").display
         # queued off the UI thread: it appears in the outbox (or already delivered)
@@ -163,7 +163,7 @@ async def test_record_is_printed_masked(app: KioskApp) -> None:
             RESIDENT["id_number"] not in printed
             and mask_id_number(RESIDENT["id_number"]) in printed
         )
-        await pilot.click("#record-home")
+        await tap(pilot, "#record-home")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen) and app.session is None
 

@@ -17,7 +17,7 @@ from kiosk.offline.crypto import Sealed, load_private_key, open_sealed
 from kiosk.screens.form import FormScreen
 from kiosk.screens.record import RecordScreen
 from kiosk.screens.submitted import SubmittedScreen
-from tests.conftest import FakeClock, wait_until
+from tests.conftest import FakeClock, tap, wait_until
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ async def start(app: KioskApp, pilot, code: str, offline: bool = False) -> None:
     await wait_until(pilot, lambda: app.screen.query("#idcard-continue"))
     reader.emulator.place_card(CardType.RESIDENT)
     await wait_until(pilot, lambda: app.screen.query_one("#idcard-continue").display)
-    await pilot.click("#idcard-continue")  # the face step follows (fast on a good frame)
+    await tap(pilot, "#idcard-continue")  # the face step follows (fast on a good frame)
 
 
 async def test_record_is_printed_after_the_platform_verified_the_face(app: KioskApp) -> None:

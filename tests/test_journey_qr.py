@@ -16,7 +16,7 @@ from kiosk.platform.embedded import EmbeddedPlatform
 from kiosk.privacy import mask_id_number
 from kiosk.screens.guide import GuideScreen
 from kiosk.screens.scan import ScanScreen
-from tests.conftest import FakeClock, wait_until
+from tests.conftest import FakeClock, tap, wait_until
 
 RESIDENT = DEMO_FIELDS[CardType.RESIDENT]  # synthetic
 
@@ -62,6 +62,6 @@ async def test_phone_qr_code_identifies_the_resident(tmp_path: Path, clock: Fake
         assert isinstance(app.session.identity, QrIdentity)
         shown = str(screen.query_one("#scan-who").render())
         assert mask_id_number(RESIDENT["id_number"]) in shown and RESIDENT["id_number"] not in shown
-        await pilot.click("#scan-continue")
+        await tap(pilot, "#scan-continue")
         await wait_until(pilot, lambda: isinstance(app.screen, GuideScreen))
     app.services.stop()

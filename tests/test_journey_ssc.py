@@ -14,7 +14,7 @@ from kiosk.privacy import mask_id_number
 from kiosk.screens.form import FormScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.idcard import IdCardScreen
-from tests.conftest import FakeClock, wait_until
+from tests.conftest import FakeClock, tap, wait_until
 
 
 async def test_social_security_card_identifies_and_is_dropped_at_timeout(
@@ -48,7 +48,7 @@ async def test_social_security_card_identifies_and_is_dropped_at_timeout(
         assert mask_id_number(holder.id_number) in shown and holder.id_number not in shown
         assert app.screen.query_one("#idcard-take").display  # still in the slot
 
-        await pilot.click("#idcard-continue")
+        await tap(pilot, "#idcard-continue")
         await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
         fields = " ".join(str(w.render()) for w in app.screen.query(".form-card-field"))
         assert "林*梅" in fields  # taken from the card, masked, never typed

@@ -8,7 +8,7 @@ from pathlib import Path
 from kiosk.app import KioskApp
 from kiosk.config import load_config
 from kiosk.screens.staff import StaffScreen
-from tests.conftest import FakeClock, wait_until
+from tests.conftest import FakeClock, tap, wait_until
 
 
 async def test_damaged_outbox_is_kept_aside_and_staff_start_a_new_one(
@@ -44,7 +44,7 @@ async def test_damaged_outbox_is_kept_aside_and_staff_start_a_new_one(
         await pilot.pause()
         assert app.screen.query_one("#staff-new-outbox").display
         assert "moved to" in str(app.screen.query_one("#staff-message").render())
-        await pilot.click("#staff-new-outbox")
+        await tap(pilot, "#staff-new-outbox")
         await pilot.pause()
         assert services.outbox is not None and services.outbox.can_enqueue
         assert "outbox" not in services.failures

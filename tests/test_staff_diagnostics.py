@@ -12,7 +12,7 @@ from kiosk.config import load_config
 from kiosk.screens.diagnostics import DiagnosticsScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.staff import StaffPinScreen, StaffScreen
-from tests.conftest import FakeClock, wait_until
+from tests.conftest import FakeClock, tap, wait_until
 
 
 async def enter_pin(pilot, pin: str) -> None:  # type: ignore[no-untyped-def]
@@ -76,7 +76,7 @@ async def test_staff_pin_opens_live_diagnostics_with_camera_preview(
         await pilot.pause()
         await enter_pin(pilot, "2468")  # the demo PIN from config/kiosk.toml
         assert isinstance(app.screen, StaffScreen)
-        await pilot.click("#staff-diag")
+        await tap(pilot, "#staff-diag")
         await wait_until(pilot, lambda: isinstance(app.screen, DiagnosticsScreen))
         screen = app.screen
         camera = app.services.device("camera")
