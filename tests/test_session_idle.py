@@ -127,3 +127,25 @@ async def test_home_screen_without_a_session_never_counts_down(
         app.check_inactivity()
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_a_result_arriving_under_the_countdown_waits_for_it(
+    kiosk_config: KioskConfig, clock: FakeClock
+) -> None:
+    app = KioskApp(kiosk_config, clock=clock, start_services=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.click("#lang-zh-Hans")
+        app.session.identity = Identity()
+        step = ShowsResident()
+        await app.push_screen(step)
+        clock.advance(app.idle.timeout + 1)
+        app.check_inactivity()
+        await pilot.pause()
+        assert isinstance(app.screen, CountdownScreen)
+        step.move_on(HomeScreen())  # e.g. the face check answered meanwhile
+        await pilot.pause()
+        assert isinstance(app.screen, CountdownScreen)  # the warning is not replaced
+        await pilot.click("#countdown-continue")
+        await pilot.pause()
+        await pilot.pause()
+        assert not isinstance(app.screen, CountdownScreen) and step not in app.screen_stack

@@ -25,8 +25,21 @@ class KioskScreen(Screen):
     def compose_body(self) -> ComposeResult:
         yield from ()
 
+    _next: Screen | None = None  # a step to move on to once a modal on top has gone
+
     def on_screen_resume(self) -> None:
         self.app.screen_resumed(self)  # type: ignore[attr-defined]
+        if self._next is not None:
+            step, self._next = self._next, None
+            self.app.switch_screen(step)
+
+    def move_on(self, step: Screen) -> None:
+        """Replace this step with the next. A worker's result can arrive while a modal (the
+        inactivity countdown) is on top: then wait for it, never replace the modal."""
+        if self.app.screen is self:
+            self.app.switch_screen(step)
+        elif self.is_attached:
+            self._next = step
 
     def retranslate(self) -> None:
         """Called after a language switch, after every Translatable widget re-read its text."""

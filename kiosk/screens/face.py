@@ -94,7 +94,7 @@ class FaceScreen(KioskScreen):
 
     def on_face_done(self, message: FaceDone) -> None:
         if message.outcome == "verified":
-            self.app.switch_screen(self._then())
+            self.move_on(self._then())
             return
         self.query_one("#face-status", TLabel).set_key(f"face.{message.outcome}")
         self.query_one("#face-retry").display = True

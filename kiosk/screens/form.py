@@ -134,9 +134,7 @@ class FormScreen(KioskScreen):
             return
         from kiosk.screens.submitted import SubmittedScreen
 
-        self.app.switch_screen(
-            SubmittedScreen(self.service, dict(self.answers), message.submission)
-        )
+        self.move_on(SubmittedScreen(self.service, dict(self.answers), message.submission))
 
     def forget_resident(self) -> None:
         self.answers.clear()

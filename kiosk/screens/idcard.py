@@ -132,7 +132,7 @@ class IdCardScreen(KioskScreen):
             self.device("smartcard").emulator.insert(demo_card("social_security"))
         elif event.button.id == "idcard-continue":
             if self._then is not None:
-                self.app.switch_screen(self._then())
+                self.move_on(self._then())
             else:
                 self.app.open_journey("guide")  # type: ignore[attr-defined]
         else:

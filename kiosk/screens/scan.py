@@ -97,7 +97,7 @@ class ScanScreen(KioskScreen):
         if event.button.id == "scan-retry":
             self.start_scan()
         elif event.button.id == "scan-continue":
-            self.app.switch_screen(self._guide())
+            self.move_on(self._guide())
         else:
             return
         event.stop()

@@ -91,7 +91,7 @@ class SubmittedScreen(KioskScreen):
         if event.button.id == "submitted-rate":
             from kiosk.screens.rating import RatingScreen
 
-            self.app.switch_screen(RatingScreen(self.service, self.submission))
+            self.move_on(RatingScreen(self.service, self.submission))
         elif event.button.id == "submitted-done":
             self.app.end_session("done")  # type: ignore[attr-defined]
         else:
