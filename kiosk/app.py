@@ -219,6 +219,16 @@ class KioskApp(App[int], inherit_bindings=False):
         self.check_inactivity()
 
     def check_inactivity(self) -> None:
+        if not self.screen_stack:  # shutting down: the timer may fire once more
+            return
+        try:
+            self._check_inactivity()
+        except Exception:  # runs in the app's own loop: a bug here must not take it down
+            log.exception("inactivity check failed")
+            with contextlib.suppress(Exception):
+                self.end_session("error")  # when in doubt, the resident's data goes
+
+    def _check_inactivity(self) -> None:
         phase = self.idle.phase()
         warning = self.screen if isinstance(self.screen, CountdownScreen) else None
         if phase is IdlePhase.WARNING:
@@ -389,7 +399,7 @@ class KioskApp(App[int], inherit_bindings=False):
             self.start_session()
         if event.device in ("idcard", "smartcard") and event.kind is EventKind.CARD_REMOVED:
             self._home().show_card_left(None)
-        screen = self.screen
+        screen = self.screen_stack[-1] if self.screen_stack else None
         if isinstance(screen, KioskScreen) and screen.is_mounted:
             # In the screen's loop, a bug there is a recoverable journey error, not a crash.
             screen.post_message(ScreenDeviceEvent(event))
@@ -421,6 +431,8 @@ class KioskApp(App[int], inherit_bindings=False):
             log.exception("status refresh failed")
 
     def _refresh_status(self) -> None:
+        if not self.screen_stack:  # shutting down
+            return
         self.health = {h.device: h.healthy for h in self.services.health()}
         for kind in self.services.failures:
             self.health.setdefault(kind, False)
