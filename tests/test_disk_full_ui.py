@@ -8,9 +8,9 @@ from pathlib import Path
 
 from kiosk.app import KioskApp
 from kiosk.config import load_config
-from kiosk.devices.idcard.synthetic import CardType
 from kiosk.screens.form import FormScreen
 from tests.conftest import FakeClock, tap, wait_until
+from tests.journey_helpers import begin_with_id_card
 
 
 def fill(directory: Path) -> None:
@@ -36,21 +36,7 @@ async def test_disk_full_refuses_the_application_clearly(
     )
     app = KioskApp(config, clock=clock)
     async with app.run_test(size=(160, 45)) as pilot:
-        await wait_until(
-            pilot, lambda: app.services.wait_started(0) and app.services.outbox is not None
-        )
-        reader = app.services.device("idcard")
-        await wait_until(pilot, lambda: reader.health().healthy)
-        await pilot.click("#lang-zh-Hans")
-        service = app.services.catalog.get("SB002")
-        if service is None:
-            app.services.catalog.refresh(app.services.platform)
-            service = app.services.catalog.get("SB002")
-        app.call_later(app.begin_service, service)
-        await wait_until(pilot, lambda: app.screen.query("#idcard-continue"))
-        reader.emulator.place_card(CardType.RESIDENT)
-        await wait_until(pilot, lambda: app.screen.query_one("#idcard-continue").display)
-        await tap(pilot, "#idcard-continue")
+        await begin_with_id_card(app, pilot, "SB002")
         await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
         form = app.screen
         depth_before = app.services.outbox.pending_count()

@@ -20,6 +20,7 @@ from kiosk.screens.rating import RatingScreen
 from kiosk.screens.record import RecordScreen
 from kiosk.screens.submitted import SubmittedScreen
 from tests.conftest import FakeClock, tap, wait_until
+from tests.journey_helpers import begin_with_id_card
 
 RESIDENT = DEMO_FIELDS[CardType.RESIDENT]  # synthetic
 
@@ -42,31 +43,9 @@ async def app(config: KioskConfig, clock: FakeClock) -> AsyncIterator[KioskApp]:
     app.services.stop()
 
 
-async def identify(app: KioskApp, pilot, service_code: str, offline: bool = False) -> None:  # type: ignore[no-untyped-def]
-    await wait_until(
-        pilot, lambda: app.services.wait_started(0) and app.services.outbox is not None
-    )
-    reader = app.services.device("idcard")
-    await wait_until(pilot, lambda: reader.health().healthy)
-    await pilot.click("#lang-zh-Hans")
-    service = app.services.catalog.get(service_code) or _catalog_service(app, service_code)
-    app.call_later(app.begin_service, service)  # as the guide's 开始办理 button does
-    await wait_until(pilot, lambda: isinstance(app.screen, IdCardScreen))
-    reader.emulator.place_card(CardType.RESIDENT)
-    await wait_until(pilot, lambda: app.screen.query_one("#idcard-continue").display)
-    if offline:
-        app.services._embedded.stop()  # the network goes away
-    await tap(pilot, "#idcard-continue")
-
-
-def _catalog_service(app: KioskApp, code: str) -> dict:
-    app.services.catalog.refresh(app.services.platform)
-    return app.services.catalog.get(code)
-
-
 async def test_apply_print_receipt_and_rate(app: KioskApp) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
-        await identify(app, pilot, "SB002")  # 社会保障卡补换领
+        await begin_with_id_card(app, pilot, "SB002")  # 社会保障卡补换领
         await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
         form = app.screen
         shown = " ".join(str(w.render()) for w in form.query(".form-card-field"))
@@ -130,7 +109,7 @@ def _queued_or_delivered(app: KioskApp) -> list[str]:
 
 async def test_offline_application_still_gets_a_receipt(app: KioskApp) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
-        await identify(app, pilot, "SB002")
+        await begin_with_id_card(app, pilot, "SB002")
         await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
         app.services._embedded.stop()  # the network goes away mid-journey
         await pilot.click("Button.option")
@@ -150,7 +129,7 @@ async def test_offline_application_still_gets_a_receipt(app: KioskApp) -> None:
 
 async def test_record_is_printed_masked(app: KioskApp) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
-        await identify(app, pilot, "SB001")
+        await begin_with_id_card(app, pilot, "SB001")
         await wait_until(pilot, lambda: isinstance(app.screen, RecordScreen))
         screen = app.screen
         await wait_until(
@@ -170,7 +149,7 @@ async def test_record_is_printed_masked(app: KioskApp) -> None:
 
 async def test_record_needs_the_network_and_says_so(app: KioskApp) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
-        await identify(app, pilot, "SB001", offline=True)
+        await begin_with_id_card(app, pilot, "SB001", offline=True)
         await wait_until(pilot, lambda: isinstance(app.screen, RecordScreen))
         screen = app.screen
         await wait_until(
@@ -190,7 +169,7 @@ def test_rating_levels_follow_the_national_scale() -> None:
 
 async def test_home_mid_journey_ends_the_session_for_the_next_person(app: KioskApp) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
-        await identify(app, pilot, "SB002")
+        await begin_with_id_card(app, pilot, "SB002")
         await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
         first_key = app.session.transaction_key
         await pilot.click("#chrome-home")  # resident A walks away from the form

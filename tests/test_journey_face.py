@@ -12,12 +12,12 @@ import pytest
 
 from kiosk.app import KioskApp
 from kiosk.config import KioskConfig, load_config
-from kiosk.devices.idcard.synthetic import CardType
 from kiosk.offline.crypto import Sealed, load_private_key, open_sealed
 from kiosk.screens.form import FormScreen
 from kiosk.screens.record import RecordScreen
 from kiosk.screens.submitted import SubmittedScreen
-from tests.conftest import FakeClock, tap, wait_until
+from tests.conftest import FakeClock, wait_until
+from tests.journey_helpers import begin_with_id_card
 
 
 @pytest.fixture
@@ -38,26 +38,9 @@ async def app(config: KioskConfig, clock: FakeClock) -> AsyncIterator[KioskApp]:
     app.services.stop()
 
 
-async def start(app: KioskApp, pilot, code: str, offline: bool = False) -> None:  # type: ignore[no-untyped-def]
-    await wait_until(
-        pilot, lambda: app.services.wait_started(0) and app.services.outbox is not None
-    )
-    reader, camera = app.services.device("idcard"), app.services.device("camera")
-    await wait_until(pilot, lambda: reader.health().healthy and camera.health().healthy)
-    await pilot.click("#lang-zh-Hans")
-    app.services.catalog.refresh(app.services.platform)
-    if offline:
-        app.services._embedded.stop()
-    app.call_later(app.begin_service, app.services.catalog.get(code))
-    await wait_until(pilot, lambda: app.screen.query("#idcard-continue"))
-    reader.emulator.place_card(CardType.RESIDENT)
-    await wait_until(pilot, lambda: app.screen.query_one("#idcard-continue").display)
-    await tap(pilot, "#idcard-continue")  # the face step follows (fast on a good frame)
-
-
 async def test_record_is_printed_after_the_platform_verified_the_face(app: KioskApp) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
-        await start(app, pilot, "SB001")
+        await begin_with_id_card(app, pilot, "SB001")
         await wait_until(pilot, lambda: isinstance(app.screen, RecordScreen), timeout=40)
         assert app.session.data.get("verification_id")
         assert "face_jpeg" not in app.session.data  # sent and dropped
@@ -69,7 +52,7 @@ async def test_record_is_printed_after_the_platform_verified_the_face(app: Kiosk
 
 async def test_application_offline_carries_the_face_sealed(app: KioskApp) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
-        await start(app, pilot, "SB002", offline=True)
+        await begin_with_id_card(app, pilot, "SB002", offline=True)
         await wait_until(pilot, lambda: isinstance(app.screen, FormScreen), timeout=40)
         await pilot.click("Button.option")
         await pilot.click("#in-phone")
@@ -94,7 +77,7 @@ async def test_record_offline_says_the_face_cannot_be_checked(app: KioskApp) -> 
     from kiosk.screens.face import FaceScreen
 
     async with app.run_test(size=(160, 45)) as pilot:
-        await start(app, pilot, "SB001", offline=True)
+        await begin_with_id_card(app, pilot, "SB001", offline=True)
         await wait_until(pilot, lambda: isinstance(app.screen, FaceScreen))
         status = app.screen.query_one("#face-status")
         await wait_until(pilot, lambda: "无法核验身份" in str(status.render()), timeout=40)
