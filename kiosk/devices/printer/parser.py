@@ -45,6 +45,13 @@ _FIXED = {
 
 _NAMES = {ESC: "ESC", FS: "FS", GS: "GS", DLE: "DLE"}
 
+# GS k m: function A (m 0..6, NUL-terminated) and function B (m 65..73, length-prefixed).
+BARCODE_SYSTEMS = {
+    0: "UPC-A", 1: "UPC-E", 2: "EAN13", 3: "EAN8", 4: "CODE39", 5: "ITF", 6: "CODABAR",
+    65: "UPC-A", 66: "UPC-E", 67: "EAN13", 68: "EAN8", 69: "CODE39", 70: "ITF", 71: "CODABAR",
+    72: "CODE93", 73: "CODE128",
+}  # fmt: skip
+
 
 class EscPosError(ValueError):
     """The bytes are not an ESC/POS stream this parser accepts; `offset` points at the bad byte."""
@@ -89,6 +96,7 @@ class Init(Op):
 class Text(Op):
     text: str
     style: Style
+    single_byte: bool = False  # decoded from a code page: every character is one column
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,25 @@ class Raster(Op):
     height: int
     mode: int  # 0 normal, 1 double width, 2 double height, 3 both
     data: bytes
+    style: Style
+
+
+@dataclass(frozen=True)
+class BarcodeStyle:
+    """GS h / GS w / GS H: bar height in dots, narrow module width, where the digits go."""
+
+    height: int = 162
+    module: int = 3
+    hri: int = 0  # 0 none, 1 above, 2 below, 3 both
+
+
+@dataclass(frozen=True)
+class Barcode(Op):
+    """GS k: a 1-D barcode in one of the printer's symbologies (see BARCODE_SYSTEMS)."""
+
+    system: str
+    data: bytes
+    look: BarcodeStyle
     style: Style
 
 
@@ -170,6 +197,7 @@ class EscPosParser:
     _buf: bytearray = field(default_factory=bytearray)
     _offset: int = 0  # stream offset of _buf[0]
     _qr: _QrState = field(default_factory=_QrState)
+    _bar: BarcodeStyle = field(default_factory=BarcodeStyle)
 
     def __post_init__(self) -> None:
         self.chinese = self.chinese_default
@@ -265,7 +293,7 @@ class EscPosParser:
             i += size
         if i == pos:
             return 0
-        ops.append(Text("".join(out), self.style, nbytes=i - pos))
+        ops.append(Text("".join(out), self.style, not self.chinese, nbytes=i - pos))
         return i - pos
 
     def _command(self, buf: bytearray, pos: int, ops: list[Op]) -> int:
@@ -321,6 +349,7 @@ class EscPosParser:
                 self.chinese = self.chinese_default
                 self.codepage = 0
                 self._qr = _QrState()
+                self._bar = BarcodeStyle()
                 ops.append(Init(nbytes=size))
                 return size
             if c == "!":
@@ -365,6 +394,12 @@ class EscPosParser:
             elif c == "r":
                 ops.append(TransmitStatus(n, nbytes=size))
                 return size
+            elif c == "h":
+                self._bar = replace(self._bar, height=max(n, 1))
+            elif c == "w":
+                self._bar = replace(self._bar, module=n if 1 <= n <= 6 else self._bar.module)
+            elif c == "H":
+                self._bar = replace(self._bar, hri=n & 3 if n < 4 or 48 <= n <= 51 else 0)
         ops.append(Command(name, args, nbytes=size))
         return size
 
@@ -479,7 +514,10 @@ class EscPosParser:
             data = bytes(buf[pos + 4 : pos + size])
         else:
             return self._bad(buf, pos, 3, f"GS k: barcode system {m} unknown", ops)
-        ops.append(Command("GS k barcode", data, nbytes=size))
+        system = BARCODE_SYSTEMS.get(m)
+        if system is None:
+            return self._bad(buf, pos, size, f"GS k: barcode system {m} unknown", ops)
+        ops.append(Barcode(system, data, self._bar, self.style, nbytes=size))
         return size
 
     def _bit_image(self, buf: bytearray, pos: int, ops: list[Op]) -> int:

@@ -1,15 +1,19 @@
 """What the paper looks like: parsed ESC/POS operations laid out into pages (one per cut),
-rendered to plain text and to a PNG at printer resolution (12x24-dot ASCII, 24x24-dot CJK,
-native QR codes drawn as real, scannable QR images, raster images as sent).
+rendered to plain text and to a PNG at printer resolution (12x24-dot ASCII and code-page
+characters, 24x24-dot CJK, native QR codes and GS k barcodes drawn as real, scannable symbols,
+raster images as sent).
 """
 
 from __future__ import annotations
 
 import functools
+import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kiosk.devices.printer.parser import (
+    Barcode,
+    BarcodeStyle,
     Cut,
     EscPosParser,
     Feed,
@@ -34,10 +38,34 @@ MARGIN = 16  # blank paper either side of the printable area in the PNG
 STOPPED_NOTE = "缺纸/断线 stopped here"  # marks a page the printer did not finish
 
 
+@dataclass(frozen=True)
+class Cell:
+    """One printed character; `wide` is a 24-dot GB18030 character, else a 12-dot one
+    (ASCII, or any character of a single-byte code page such as cp437's box rules)."""
+
+    ch: str
+    style: Style
+    wide: bool
+
+    @property
+    def cols(self) -> int:
+        if not self.ch or (self.ch < " " or unicodedata.combining(self.ch)):
+            return 0
+        return (2 if self.wide else 1) * self.style.scale(self.wide)[0]
+
+
 @dataclass
 class Row:
-    runs: list[tuple[str, Style]] = field(default_factory=list)
+    runs: list[Cell] = field(default_factory=list)
     align: int = 0
+
+    @property
+    def text(self) -> str:
+        return "".join(c.ch for c in self.runs)
+
+    @property
+    def cols(self) -> int:
+        return sum(c.cols for c in self.runs)
 
 
 @dataclass(frozen=True)
@@ -46,6 +74,23 @@ class QrBlock:
     module: int
     ec: str
     align: int
+
+
+@dataclass(frozen=True)
+class BarcodeBlock:
+    system: str
+    data: bytes
+    look: BarcodeStyle
+    align: int
+
+    @property
+    def shown(self) -> str:
+        """The human-readable digits (HRI) under the bars: the data without a CODE128 code-set
+        prefix such as {B."""
+        text = self.data.decode("ascii", "replace")
+        if self.system == "CODE128" and text[:1] == "{" and len(text) > 1:
+            text = text[2:].replace("{{", "{")
+        return text
 
 
 @dataclass(frozen=True)
@@ -67,7 +112,7 @@ class NoteBlock:
     text: str  # an emulator remark, e.g. where the paper ran out
 
 
-Block = Row | QrBlock | ImageBlock | FeedBlock | NoteBlock
+Block = Row | QrBlock | BarcodeBlock | ImageBlock | FeedBlock | NoteBlock
 
 
 @dataclass
@@ -80,7 +125,7 @@ class Page:
 
     @property
     def empty(self) -> bool:
-        return not any(isinstance(b, (Row, QrBlock, ImageBlock)) for b in self.blocks)
+        return not any(isinstance(b, (Row, QrBlock, BarcodeBlock, ImageBlock)) for b in self.blocks)
 
     def qr_payloads(self) -> list[bytes]:
         return [b.data for b in self.blocks if isinstance(b, QrBlock)]
@@ -97,7 +142,7 @@ class PageBuilder:
 
     def add(self, op: Op) -> Page | None:
         if isinstance(op, Text):
-            self._text(op.text, op.style)
+            self._text(op.text, op.style, op.single_byte)
         elif isinstance(op, Newline):
             self._flush(force=True, style=op.style)
         elif isinstance(op, Feed):
@@ -106,6 +151,9 @@ class PageBuilder:
         elif isinstance(op, Qr):
             self._flush()
             self.page.blocks.append(QrBlock(op.data, op.module, op.ec, op.style.align))
+        elif isinstance(op, Barcode):
+            self._flush()
+            self.page.blocks.append(BarcodeBlock(op.system, op.data, op.look, op.style.align))
         elif isinstance(op, Raster):
             self._flush()
             self.page.blocks.append(
@@ -133,25 +181,24 @@ class PageBuilder:
     def has_content(self) -> bool:
         return bool(self._row.runs) or not self.page.empty
 
-    def _text(self, text: str, style: Style) -> None:
+    def _text(self, text: str, style: Style, single_byte: bool = False) -> None:
         for tab_or_ch in text:
             if tab_or_ch == "\t":  # to the next tab stop (every 8 columns), as spaces
                 stop = min((self._used // 8 + 1) * 8, self.width_chars)
                 self._text(" " * max(stop - self._used, 1), style)
                 continue
-            ch = tab_or_ch
-            cols = char_width(ch) * style.scale(char_width(ch) == 2)[0]
-            if self._used + cols > self.width_chars and self._row.runs:
+            cell = Cell(tab_or_ch, style, not single_byte and char_width(tab_or_ch) == 2)
+            if self._used + cell.cols > self.width_chars and self._row.runs:
                 self._flush(force=True, style=style)  # the printer wraps a full line
             if not self._row.runs:
                 self._row.align = style.align
-            self._row.runs.append((ch, style))
-            self._used += cols
+            self._row.runs.append(cell)
+            self._used += cell.cols
 
     def _flush(self, force: bool = False, style: Style | None = None) -> None:
         if self._row.runs or force:
             if not self._row.runs and style is not None:
-                self._row.runs.append(("", style))  # an empty line still takes its height
+                self._row.runs.append(Cell("", style, False))  # an empty line keeps its height
             self.page.blocks.append(self._row)
         self._row, self._used = Row(), 0
 
@@ -185,12 +232,13 @@ def render_text(pages: Page | list[Page], width_chars: int = 32) -> str:
         lines: list[str] = []
         for block in page.blocks:
             if isinstance(block, Row):
-                text = "".join(ch for ch, _ in block.runs)
-                cols = sum(char_width(ch) * s.scale(char_width(ch) == 2)[0] for ch, s in block.runs)
-                lines.append(_aligned(text, cols, block.align, width_chars))
+                lines.append(_aligned(block.text, block.cols, block.align, width_chars))
             elif isinstance(block, QrBlock):
                 shown = block.data.decode("utf-8", "replace")
                 lines.append(_aligned(f"[QR {shown}]", len(shown) + 5, block.align, width_chars))
+            elif isinstance(block, BarcodeBlock):
+                shown = f"[{block.system} {block.shown}]"
+                lines.append(_aligned(shown, len(shown), block.align, width_chars))
             elif isinstance(block, ImageBlock):
                 lines.append(f"[image {block.width_bytes * 8}x{block.height} dots]")
             elif isinstance(block, FeedBlock):
@@ -280,6 +328,13 @@ def _render_block(block: Block, width: int) -> list[tuple[Any, int]]:
         img = img.crop((0, 0, min(img.width, width), img.height))
         gap = Image.new("L", (width, 6), 255)
         return [(gap, 0), (img, _x(block.align, img.width, width)), (gap, 0)]
+    if isinstance(block, BarcodeBlock):
+        img = _barcode_image(block)
+        if img is None:
+            return [(_note(width, f"{block.system} barcode with invalid data"), 0)]
+        img = img.crop((0, 0, min(img.width, width), img.height))
+        gap = Image.new("L", (width, 6), 255)
+        return [(gap, 0), (img, _x(block.align, img.width, width)), (gap, 0)]
     img = _raster_image(block)
     img = img.crop((0, 0, min(img.width, width), img.height))
     return [(img, _x(block.align, img.width, width))]
@@ -288,15 +343,14 @@ def _render_block(block: Block, width: int) -> list[tuple[Any, int]]:
 def _render_row(row: Row, width: int) -> Any:
     from PIL import Image
 
-    height = max([s.scale(char_width(c) == 2)[1] * 24 for c, s in row.runs] + [24]) + 6
+    height = max([c.style.scale(c.wide)[1] * 24 for c in row.runs] + [24]) + 6
     line = Image.new("L", (width, height), 255)
-    cols = sum(char_width(c) * s.scale(char_width(c) == 2)[0] for c, s in row.runs)
-    x = _x(row.align, cols * DOTS_PER_COLUMN, width)
-    for ch, style in row.runs:
-        wide = char_width(ch) == 2
+    x = _x(row.align, row.cols * DOTS_PER_COLUMN, width)
+    for cell in row.runs:
+        ch, style, wide = cell.ch, cell.style, cell.wide
         wmag, hmag = style.scale(wide)
         cw = (24 if wide else 12) * wmag
-        if not ch or char_width(ch) == 0:
+        if not cell.cols:
             continue
         mask = _glyph(ch, wide, style.bold)
         if (wmag, hmag) != (1, 1):
@@ -332,6 +386,71 @@ def _qr_image(block: QrBlock) -> Any:
     except (DataOverflowError, ValueError):
         return None
     return code.make_image().get_image().convert("L")
+
+
+# python-barcode's name for each GS k symbology it can draw (UPC-E and CODE93 it cannot).
+_BARCODE_CLASSES = {
+    "UPC-A": "upca", "EAN13": "ean13", "EAN8": "ean8", "CODE39": "code39", "ITF": "itf",
+    "CODABAR": "codabar", "CODE128": "code128",
+}  # fmt: skip
+
+
+def _barcode_modules(block: BarcodeBlock) -> str | None:
+    """The symbol as a string of modules ('1' bar, '0' space), or None if it cannot be drawn."""
+    import barcode
+    from barcode.errors import BarcodeError
+
+    name = _BARCODE_CLASSES.get(block.system)
+    if name is None:
+        return None
+    cls = barcode.get_barcode_class(name)
+    data = block.shown
+    try:
+        if name == "code39":
+            symbol = cls(data, add_checksum=False)  # the printer adds no check character
+        elif name in ("itf", "codabar"):
+            symbol = cls(data, narrow=1, wide=3)
+        else:
+            symbol = cls(data)
+        return "".join(symbol.build())
+    except (BarcodeError, ValueError, KeyError, IndexError):
+        return None
+
+
+def _barcode_image(block: BarcodeBlock) -> Any:
+    """Bars `look.module` dots per module and `look.height` dots tall, the HRI digits above
+    and/or below as GS H asks; None for a symbology or data the printer would not print."""
+    from PIL import Image, ImageDraw
+
+    modules = _barcode_modules(block)
+    if modules is None:
+        return None
+    unit = block.look.module
+    bars = Image.new("L", (len(modules) * unit, block.look.height), 255)
+    draw = ImageDraw.Draw(bars)
+    for i, m in enumerate(modules):
+        if m == "1":
+            draw.rectangle((i * unit, 0, (i + 1) * unit - 1, block.look.height - 1), fill=0)
+    hri = block.look.hri
+    text_h = LINE_DOTS if hri else 0
+    img = Image.new("L", (bars.width, bars.height + text_h * (2 if hri == 3 else 1)), 255)
+    img.paste(bars, (0, text_h if hri in (1, 3) else 0))
+    label = _hri_label(block.shown)
+    label_x = (img.width - label.width) // 2
+    if hri in (1, 3):
+        img.paste(label, (label_x, 0))
+    if hri in (2, 3):
+        img.paste(label, (label_x, img.height - text_h))
+    return img
+
+
+def _hri_label(text: str) -> Any:
+    from PIL import Image
+
+    label = Image.new("L", (max(len(text), 1) * DOTS_PER_COLUMN, LINE_DOTS), 255)
+    for i, ch in enumerate(text):
+        label.paste(0, (i * DOTS_PER_COLUMN, 0), _glyph(ch, False, False))
+    return label
 
 
 def _raster_image(block: ImageBlock) -> Any:
