@@ -24,7 +24,7 @@ from textual.widgets import Button
 
 from kiosk.config import KioskConfig
 from kiosk.devices.base import DeviceEvent, EventKind
-from kiosk.i18n import LANGUAGES, t
+from kiosk.i18n import LANGUAGES, configure, t
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.countdown import CountdownScreen
 from kiosk.screens.home import HomeScreen
@@ -77,6 +77,7 @@ class KioskApp(App[int], inherit_bindings=False):
     ) -> None:
         super().__init__()
         self.config = config
+        configure(config.ui.traditional_variant)
         self.services = services or Services(config)
         self.language = config.ui.language
         self.elder = config.ui.elder_mode

@@ -337,6 +337,12 @@ class UiConfig(_Section):
     elder_idle_timeout_s: float = Field(120, ge=10, le=3600)
     countdown_s: float = Field(30, ge=20, le=300)  # the resident gets at least 20 s
     mouse: bool = True
+    traditional_variant: Literal["zh-TW", "zh-HK"] = "zh-TW"  # 繁體: Taiwan or Hong Kong forms
+    speech: Literal["elder", "always", "off"] = "elder"  # spoken prompts: on in 长辈模式 by default
+    speech_rate: int = Field(150, ge=80, le=300)  # espeak-ng words per minute
+    font_control: Literal["auto", "kitty", "xterm", "none"] = "auto"  # how 长辈模式 enlarges cells
+    font_size: float = Field(14, ge=6, le=96)  # terminal font size in normal mode (points)
+    elder_font_size: float = Field(30, ge=6, le=160)  # the same in 长辈模式: ~64x20 cells at 1080p
 
 
 class StaffConfig(_Section):

@@ -12,9 +12,12 @@ APT_PACKAGES=(
   gcc python3-dev python3-venv                 # building pyscard; Debian's venv module
   fonts-wqy-zenhei                             # CJK font: 长辈模式 big text, receipt PNGs
   tmux                                         # the real-terminal test; handy over SSH
+  espeak-ng sox                                # spoken prompts; WAV durations
+  kitty xterm                                  # the kiosk's terminal (font size by 长辈模式)
 )
-# The tests also run the reference platform server on a throwaway PostgreSQL cluster.
-[[ $extra == test ]] && APT_PACKAGES+=(postgresql)
+# The tests also run the reference platform server on a throwaway PostgreSQL cluster, and
+# screenshot the kiosk in a real terminal on a virtual X screen.
+[[ $extra == test ]] && APT_PACKAGES+=(postgresql xvfb imagemagick x11-apps xauth)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -88,18 +88,21 @@ class Category(Model):
     code: str
     name_zh: str
     name_en: str
+    name_zh_hant: str | None = Field(None, description="繁體 name, when OpenCC's is not right")
 
 
 class FieldOption(Model):
     value: str
     label_zh: str
     label_en: str
+    label_zh_hant: str | None = Field(None, description="繁體 label, when OpenCC's is not right")
 
 
 class FormField(Model):
     name: str
     label_zh: str
     label_en: str
+    label_zh_hant: str | None = Field(None, description="繁體 label, when OpenCC's is not right")
     type: Literal["text", "textarea", "id_number", "phone", "date", "select", "number", "bool"]
     required: bool = True
     source: Literal["idcard", "input"] = Field(
@@ -122,12 +125,14 @@ class Service(Model):
     category: str
     name_zh: str
     name_en: str
+    name_zh_hant: str | None = Field(None, description="繁體 name, when OpenCC's is not right")
     pinyin_initials: list[str] = Field(description="search keys, e.g. sbzm for 社保证明")
     keywords: list[str] = []
     kiosk_action: Literal["apply", "print_record", "ticket", "guide_only"]
     record_type: RecordType | None = None
     needs_verification: bool
     guide: Guide
+    guide_en: Guide | None = Field(None, description="the guide in English (older catalogs: none)")
     form: list[FormField]
 
 
