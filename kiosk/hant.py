@@ -28,6 +28,7 @@ TERMS: dict[str, tuple[str, str]] = {
     "程序": ("程序", "程序"),  # a procedure (s2twp: 程式, a program)
     "质量": ("品質", "質素"),
     "台湾": ("臺灣", "台灣"),
+    "代码": ("代碼", "代碼"),  # a code number (s2twp: 程式碼, source code)
 }
 
 
