@@ -51,6 +51,8 @@ class Services:
     reopen_outbox: Any = None  # set when the outbox could not open: staff start a new one
     locked: bool = False  # out of service: by staff or by a platform "lock" command
     lock_reason: str = ""
+    lock_message: str = ""  # a platform lock's words for the out-of-service screen
+    restart_app: Any = None  # set by the app: restart it on a platform "restart" command
     _embedded: Any = None
     _started: threading.Event = field(default_factory=threading.Event)
 

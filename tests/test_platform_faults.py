@@ -102,15 +102,21 @@ def test_probability_and_count(platform):
 
 def test_admin_endpoint_sets_and_clears_faults_at_runtime(platform, client):
     admin = platform.base_url + "/_admin/faults"
-    reply = httpx.post(admin, json={"mode": "rate_limit", "count": 1, "seconds": 2}, timeout=5)
+    reply = httpx.post(
+        admin,
+        json={"mode": "rate_limit", "count": 1, "seconds": 2},
+        timeout=5,
+        headers=platform.admin_headers,
+    )
     assert reply.status_code == 200 and reply.json()["faults"][0]["mode"] == "rate_limit"
     with pytest.raises(PlatformUnavailable) as info:
         client.heartbeat("t")
     assert info.value.retry_after == 2.0
-    httpx.post(admin, json=[{"mode": "error"}], timeout=5)
-    assert httpx.delete(admin, timeout=5).json() == {"faults": []}
+    httpx.post(admin, json=[{"mode": "error"}], timeout=5, headers=platform.admin_headers)
+    assert httpx.delete(admin, timeout=5, headers=platform.admin_headers).json() == {"faults": []}
     assert client.heartbeat("t")["commands"] == []
-    bad = httpx.post(admin, json={"mode": "explode"}, timeout=5)
+    bad = httpx.post(admin, json={"mode": "explode"}, timeout=5, headers=platform.admin_headers)
+    assert httpx.delete(admin, timeout=5).status_code == 401  # loopback is no credential
     assert bad.status_code == 422 and "unknown fault mode" in bad.json()["reason"]
 
 

@@ -26,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="S",
         help="time for devices to settle (default 10)",
     )
+    p.add_argument("--bundle", metavar="FILE",
+                   help="also write a diagnostics bundle (tar.gz: config without secrets, "
+                        "versions, device status with raw bytes, masked recent logs)")  # fmt: skip
     p.set_defaults(handler=handle)
 
 
@@ -41,6 +44,13 @@ def handle(args: argparse.Namespace) -> int:
     finally:
         services.stop()
     report["config"] = config.source
+    if args.bundle:
+        from pathlib import Path
+
+        from kiosk.diagbundle import build
+
+        Path(args.bundle).write_bytes(build(config, report["devices"], report["outbox"]))
+        print(f"diagnostics bundle: {args.bundle}", file=sys.stderr)
     if args.json:
         print_json(report)
     else:

@@ -28,9 +28,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     q = psub.add_parser("command", help="queue a command for a terminal's next heartbeat")
     q.add_argument("terminal", help="terminal id, e.g. KIOSK-DEMO-0001")
-    q.add_argument("action", choices=["lock", "unlock", "refresh_catalog"])
+    q.add_argument("action", choices=["lock", "unlock", "refresh_catalog",
+                                      "collect_diagnostics", "restart"])  # fmt: skip
+    q.add_argument("--message", default="", help="lock: what the out-of-service screen says")
     server_args(q)
     q.set_defaults(handler=command)
+
+    q = psub.add_parser("operator", help="add or change an operators' console account")
+    q.add_argument("username")
+    q.add_argument("--role", choices=["operator", "auditor"], default="operator",
+                   help="operator acts and sees real-name contacts; auditor only reads")  # fmt: skip
+    q.add_argument("--password-file", help="read the password from this file (default: prompt, "
+                                           "or one line on stdin)")  # fmt: skip
+    server_args(q)
+    q.set_defaults(handler=operator)
+
+    q = psub.add_parser("admin-token", help="print the admin token for /_admin calls")
+    q.add_argument("--data-dir", help="server data dir (default: <terminal data_dir>/platform)")
+    q.set_defaults(handler=admin_token)
 
     q = psub.add_parser("terminal", help="register a terminal (id and shared secret)")
     q.add_argument("terminal", help="terminal id")
@@ -105,18 +120,71 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def command(args: argparse.Namespace) -> int:
+    """Queued straight in the database (whoever can open it needs no console login),
+    recorded in the terminal's history and the audit trail as the shell user."""
+    import getpass
+    import time
+
+    from kiosk.platform.server.console.fleet import Fleet
+    from kiosk.platform.server.console.settings import ConsoleSettings
+    from kiosk.platform.server.console.tables import Tables
+
     storage = _storage(args)
     try:
         if storage.secret_for(args.terminal) is None:
             return fail(
                 f"unknown terminal {args.terminal!r} (register it with `kiosk platform terminal`)"
             )
-        command_id = storage.queue_command(args.terminal, args.action)
+        tables = Tables(storage)
+        actor = f"cli:{getpass.getuser()}"
+        now = time.time()
+        command_id = Fleet(tables, ConsoleSettings()).command(
+            args.terminal, args.action, args.message, actor, now
+        )
+        tables.audit(actor, f"command_{args.action}", args.terminal,
+                     f"#{command_id} {args.message}", "local", now)  # fmt: skip
     finally:
         storage.close()
     print(
         f"queued {args.action} for {args.terminal} (command {command_id}); delivered on its next heartbeat"
     )
+    return 0
+
+
+def operator(args: argparse.Namespace) -> int:
+    import getpass
+    import time
+
+    from kiosk.platform.server.console.accounts import Accounts
+    from kiosk.platform.server.console.settings import ConsoleSettings
+    from kiosk.platform.server.console.tables import Tables
+
+    if args.password_file:
+        password = Path(args.password_file).read_text(encoding="utf-8").strip()
+    elif sys.stdin.isatty():
+        password = getpass.getpass(f"password for {args.username}: ")
+    else:
+        password = sys.stdin.readline().strip()
+    storage = _storage(args)
+    try:
+        tables = Tables(storage)
+        Accounts(tables, ConsoleSettings()).add(args.username, password, args.role)
+        tables.audit(f"cli:{getpass.getuser()}", "operator_set", args.username, args.role,
+                     "local", time.time())  # fmt: skip
+    except ValueError as exc:
+        return fail(str(exc), 2)
+    finally:
+        storage.close()
+    print(f"console account {args.username} ({args.role}) saved")
+    return 0
+
+
+def admin_token(args: argparse.Namespace) -> int:
+    from kiosk.platform.server.console.web import load_admin_token
+
+    data, _ = _data_dir(args)
+    data.mkdir(parents=True, exist_ok=True)
+    print(load_admin_token(data))
     return 0
 
 

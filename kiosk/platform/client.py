@@ -226,9 +226,12 @@ class PlatformClient:
         outbox_depth: int = 0,
         dead_letters: int = 0,
         acked_commands: Iterable[int] = (),
+        extra: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Report status; the reply lists commands not yet acknowledged (ack them next time)."""
+        """Report status; the reply lists commands not yet acknowledged (ack them next time).
+        `extra` adds the optional fields (paper, clock, lock state, command results, ...)."""
         body = {
+            **(extra or {}),
             "version": version,
             "devices": [dict(d) for d in devices],
             "outbox_depth": outbox_depth,

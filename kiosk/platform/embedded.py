@@ -19,6 +19,7 @@ from kiosk.platform.server.db import DEMO_TERMINAL_ID, DEMO_TERMINAL_SECRET
 
 if TYPE_CHECKING:
     from kiosk.platform.server.app import PlatformServer
+    from kiosk.platform.server.console.settings import ConsoleSettings
     from kiosk.platform.server.faults import Fault, FaultInjector
 
 log = logging.getLogger(__name__)
@@ -36,11 +37,13 @@ class EmbeddedPlatform:
         port: int = 0,
         database_url: str | None = None,
         faults: Iterable[Fault] = (),
+        console: ConsoleSettings | None = None,
     ) -> None:
         self.data_dir = Path(data_dir).expanduser()
         self.host, self.port = host, port
         self.database_url = database_url
         self._faults = list(faults)
+        self._console = console
         self.server: PlatformServer | None = None
         self.base_url = ""
         self._uvicorn = None
@@ -56,12 +59,18 @@ class EmbeddedPlatform:
         assert self.server is not None, "start() first"
         return self.server.faults
 
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """What an admin call needs: the server's admin token."""
+        assert self.server is not None, "start() first"
+        return {"Authorization": f"Bearer {self.server.console.admin_token}"}
+
     def start(self, timeout: float = 10.0) -> str:
         import uvicorn  # lazy: the kiosk's first screen does not wait for it
 
         from kiosk.platform.server.app import PlatformServer
 
-        self.server = PlatformServer(self.data_dir, self.database_url, self._faults)
+        self.server = PlatformServer(self.data_dir, self.database_url, self._faults, self._console)
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         # proto must say TCP: asyncio sets TCP_NODELAY on accepted sockets only then, and
         # without it Nagle + delayed ACK add 40 ms to every response.

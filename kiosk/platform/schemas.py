@@ -25,7 +25,9 @@ MAX_INT = 2**62  # every integer fits a 64-bit database column
 
 ItemKind = Literal["application", "rating", "ticket", "audit"]
 RecordType = Literal["social_insurance", "medical_insurance", "housing_fund"]
-CommandName = Literal["lock", "unlock", "refresh_catalog"]
+CommandName = Literal["lock", "unlock", "refresh_catalog", "collect_diagnostics", "restart"]
+PaperLevel = Literal["full", "low", "out", "jammed", "unknown"]
+REGION_PATTERN = r"^[0-9]{2,12}$"  # GB/T 2260 行政区划 code or a prefix of one
 
 
 class Model(BaseModel):
@@ -241,6 +243,15 @@ class Ticket(Model):
     issued_at: str
 
 
+class CommandResult(Model):
+    id: Annotated[int, Field(ge=0, le=MAX_INT)]
+    ok: bool
+    detail: Annotated[str, Field(max_length=2000)] = ""
+    bundle_b64: Annotated[str, Field(max_length=4 * 1024 * 1024, pattern=BASE64_PATTERN)] | None = (
+        Field(None, description="collect_diagnostics: the bundle (tar.gz), base64")
+    )
+
+
 class DeviceStatus(Model):
     device: Annotated[str, Field(min_length=1, max_length=64)]
     state: Annotated[str, Field(min_length=1, max_length=64)]
@@ -255,12 +266,30 @@ class HeartbeatRequest(Model):
     acked_commands: list[Annotated[int, Field(ge=0, le=MAX_INT)]] = Field(
         default_factory=list, max_length=1000, description="command ids already carried out"
     )
+    command_results: list[CommandResult] = Field(
+        default_factory=list, max_length=100, description="what the carried-out commands gave"
+    )
+    sent_at: Annotated[str, Field(max_length=40)] | None = Field(
+        None, description="the terminal's clock (ISO 8601) when it sent the beat: clock skew"
+    )
+    paper: PaperLevel | None = Field(None, description="receipt paper, from the printer's sensor")
+    outbox_oldest_s: Annotated[float, Field(ge=0, le=MAX_INT)] | None = Field(
+        None, description="age in seconds of the oldest item waiting in the outbox"
+    )
+    locked: bool = Field(False, description="out of service (by staff or a platform lock)")
+    lock_reason: Annotated[str, Field(max_length=64)] | None = None
+    lock_message: Annotated[str, Field(max_length=200)] | None = None
+    location: Annotated[str, Field(max_length=200)] | None = None
+    region: Annotated[str, Field(pattern=REGION_PATTERN)] | None = None
 
 
 class Command(Model):
     id: int
     command: CommandName
     issued_at: str
+    message: Annotated[str, Field(max_length=200)] | None = Field(
+        None, description="lock: what the out-of-service screen says"
+    )
 
 
 class HeartbeatResponse(Model):

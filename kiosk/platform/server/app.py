@@ -30,6 +30,8 @@ from kiosk import __version__
 from kiosk.offline import crypto
 from kiosk.platform import schemas as s
 from kiosk.platform.openapi import build_document
+from kiosk.platform.server.console.settings import ConsoleSettings
+from kiosk.platform.server.console.web import Console
 from kiosk.platform.server.db import NewItem, Storage, utc_now_iso
 from kiosk.platform.server.demo_data import TICKET_PREFIX, DemoData, id_number_acceptable
 from kiosk.platform.server.faults import Fault, FaultInjector, FaultMiddleware
@@ -61,7 +63,11 @@ def error(
 
 class PlatformServer:
     def __init__(
-        self, data_dir: Path, database_url: str | None = None, faults: Iterable[Fault] = ()
+        self,
+        data_dir: Path,
+        database_url: str | None = None,
+        faults: Iterable[Fault] = (),
+        console: ConsoleSettings | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -79,6 +85,12 @@ class PlatformServer:
         for fault in faults:
             self.faults.add(fault)
         self.document = build_document()
+        self.console = Console(
+            self.storage,
+            self.data_dir,
+            console or ConsoleSettings.from_env(),
+            self.open_application,
+        )
         self.app = FaultMiddleware(self._starlette(), self.faults)
 
     def close(self) -> None:
@@ -106,6 +118,7 @@ class PlatformServer:
             Route("/v1/heartbeat", signed(self.heartbeat), methods=["POST"]),
             Route("/_admin/faults", self.admin_faults, methods=["GET", "POST", "DELETE"]),
             Route("/_admin/commands", self.admin_commands, methods=["POST"]),
+            *self.console.routes(),
         ]
         return Starlette(routes=routes)
 
@@ -183,6 +196,9 @@ class PlatformServer:
         for item in batch.items:
             prepared.append(item.key if item.key in known else self._prepare(item))
         results = self.storage.submit_batch(terminal_id, prepared)
+        for item, result in zip(batch.items, results, strict=True):
+            if item.kind == "rating" and result["status"] == "accepted":
+                self.console.on_rating(terminal_id, item.key, item.display)
         return JSONResponse({"results": results})
 
     def _prepare(self, item: s.OutboxItem) -> NewItem:
@@ -306,15 +322,45 @@ class PlatformServer:
 
     async def heartbeat(self, request: Request, terminal_id: str, body: bytes) -> Response:
         req = self._model(s.HeartbeatRequest, self._json(body))
-        report = req.model_dump(exclude={"acked_commands"})
+        report = req.model_dump(exclude={"acked_commands", "command_results"})
         commands = self.storage.heartbeat(terminal_id, report, req.acked_commands)
+        commands = self.console.on_heartbeat(terminal_id, req, commands)
         return JSONResponse({"server_time": utc_now_iso(), "commands": commands})
 
-    # --- admin (loopback only, not part of the API document) ---------------------------
+    def open_application(self, reference: str) -> dict[str, Any] | None:
+        """The sealed personal data of an application (by reference or local_ref), opened
+        only when a console user with the right role asks for a rater's contact."""
+        row = self.console.tables.one(
+            "SELECT key, sealed_kid, sealed_blob FROM items WHERE kind = 'application' AND "
+            "(reference = ? OR local_ref = ?) LIMIT 1",
+            (reference, reference),
+        )
+        if row is None or row[1] is None:
+            return None
+        try:
+            blob = base64.b64decode(str(row[2]), validate=True)
+            plain = crypto.open_sealed(
+                self.private_keys, crypto.Sealed(str(row[1]), blob), str(row[0])
+            )
+            content = json.loads(plain)
+        except (binascii.Error, ValueError, crypto.SealError, UnicodeDecodeError):
+            return None
+        return content if isinstance(content, dict) else None
+
+    # --- admin (admin token or console login, whatever the peer; not in the API document) --
+
+    def _admin_refusal(self, request: Request) -> tuple[str, Response | None]:
+        actor = self.console.admin_actor(request)
+        if actor is None:
+            self.console.audit(request, "?", "refused", request.url.path, "no admin token or login")
+            return "", error(401, "unauthorized", "admin endpoints need the admin token or a console login",
+                             {"WWW-Authenticate": "Bearer"})  # fmt: skip
+        return actor, None
 
     async def admin_faults(self, request: Request) -> Response:
-        if not _loopback(request):
-            return error(403, "forbidden", "admin endpoints answer on loopback only")
+        actor, refused = self._admin_refusal(request)
+        if refused is not None:
+            return refused
         if request.method == "DELETE":
             self.faults.clear()
         elif request.method == "POST":
@@ -327,19 +373,20 @@ class PlatformServer:
                 return error(exc.status, exc.code, exc.reason)
             for fault in faults:
                 self.faults.add(fault)
+        if request.method != "GET":
+            self.console.audit(request, actor, f"faults_{request.method.lower()}", "faults",
+                               json.dumps(self.faults.describe())[:500])  # fmt: skip
         return JSONResponse({"faults": self.faults.describe()})
 
     async def admin_commands(self, request: Request) -> Response:
-        if not _loopback(request):
-            return error(403, "forbidden", "admin endpoints answer on loopback only")
+        actor, refused = self._admin_refusal(request)
+        if refused is not None:
+            return refused
         try:
             data = json.loads(await _read_body(request, 65536))
-            terminal_id, command = str(data["terminal_id"]), str(data["command"])
-        except (ValueError, TypeError, KeyError, BadRequest):
+        except (ValueError, BadRequest):
             return error(422, "invalid_request", 'expected {"terminal_id": ..., "command": ...}')
-        if command not in ("lock", "unlock", "refresh_catalog"):
-            return error(422, "invalid_request", "command must be lock, unlock or refresh_catalog")
-        return JSONResponse({"id": self.storage.queue_command(terminal_id, command)})
+        return await self.console.admin_command(request, actor, data)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -353,11 +400,6 @@ async def _read_body(request: Request, limit: int) -> bytes:
             raise BadRequest(413, "body_too_large", f"body over {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _loopback(request: Request) -> bool:
-    host = request.client.host if request.client else ""
-    return host in ("127.0.0.1", "::1", "localhost")
 
 
 def _describe(exc: ValidationError) -> str:
