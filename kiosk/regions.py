@@ -9,6 +9,7 @@ Headless (no Textual): used by the region picker and by the validators.
     regions.get("440106")            -> Region | None      # 天河区, level "county"
     regions.path("440106")           -> [广东省, 广州市, 天河区]
     regions.full_name("440106")      -> "广东省广州市天河区"
+    regions.chosen_down_to("110000", "city") -> True  # a municipality is its own city
 
 The shipped table (kiosk/regions_gb2260.json, from scripts/make_regions.py) lists names by
 six-digit code; the tree follows from the code itself: XX0000 is a province, XXYY00 a
@@ -95,6 +96,19 @@ def path(code: str) -> list[Region]:
         chain.insert(0, region)
         current = region.parent_code
     return chain
+
+
+def chosen_down_to(code: str, level: Level) -> bool:
+    """Whether choosing `code` answers a question asked down to `level`: it is that deep, or
+    nothing lies below it, or (asked for a city) it is one of the four municipalities."""
+    region = get(code)
+    if region is None:
+        return False
+    depth = ("province", "city", "county")
+    if depth.index(region.level) >= depth.index(level):
+        return True
+    below = children(code)
+    return not below or (level == "city" and all(r.level == "county" for r in below))
 
 
 def full_name(code: str) -> str:

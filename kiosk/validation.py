@@ -325,8 +325,7 @@ def check_region(raw: str, *, level: regions.Level = "county") -> Checked:
     region = regions.get(value) if re.fullmatch(r"\d{6}", value) else None
     if region is None:
         return _bad(value, "check.region.unknown")
-    depth = ("province", "city", "county")
-    if depth.index(region.level) < depth.index(level) and regions.children(value):
+    if not regions.chosen_down_to(value, level):
         key = "check.region.city" if level == "city" else "check.region.county"
         return _bad(value, key, incomplete=True)
     return Checked(value)

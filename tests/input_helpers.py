@@ -26,6 +26,7 @@ class InputHost(App[None]):
         self._make, self.elder, self.language = make, elder, language
         self.posted: list[Message] = []
         self.animation_level = "none"
+        self.set_class(elder, "-elder")  # before the widgets mount, as in KioskApp
 
     def compose(self) -> ComposeResult:
         yield self._make()
@@ -33,7 +34,6 @@ class InputHost(App[None]):
     def on_mount(self) -> None:
         for theme in THEMES:
             self.register_theme(theme)
-        self.set_class(self.elder, "-elder")
         self.theme = "kiosk-elder" if self.elder else "kiosk"
 
     async def _on_message(self, message: Message) -> None:

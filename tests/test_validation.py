@@ -184,3 +184,9 @@ def test_checks_and_regions_stay_headless() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_municipality_answers_a_question_asked_down_to_the_city() -> None:
+    assert check_region("110000", level="city").ok  # 北京市
+    assert said(check_region("440000", level="city")) == "请继续选择到市"
+    assert said(check_region("110000")) == "请继续选择到区县"

@@ -1,0 +1,201 @@
+"""On-screen date picker: year, month and day by taps on ＋/－, never typed.
+
+    DatePicker(value=None, earliest=None, latest=None, month_only=False, today=None)
+    DatePicker(latest=date.today())                 # a birth or delivery date: not in the future
+    DatePicker(earliest=today, latest=today + 60d)  # an appointment
+    DatePicker(month_only=True, latest=today)       # 参保起始年月 → value "2026-12"
+
+    on_date_picker_changed(self, m: DatePicker.Changed)  m.value ("2026-12-01"), m.day (date)
+    on_date_picker_done(self, m: DatePicker.Done)        m.value: 确定 tapped
+    picker.value / picker.day
+
+Each column (年 / 月 / 日) has its ＋ and － (the year also ＋10 / －10: a birth year is decades
+away); a step never leaves the bounds (it stops at them, and the key for a step that cannot
+be taken is disabled), and the day is kept within the month (31 March － 1 month = 28 or 29
+February). Below: the date as a person reads it with the weekday, and the check line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Button, Static
+
+from kiosk.i18n import t
+from kiosk.validation import Checked, check_date, check_month, human_date, human_month
+from kiosk.widgets.checkmessage import CheckMessage, language_of
+from kiosk.widgets.chrome import TButton, TLabel, Translatable
+
+_STEPS = {  # button id suffix → (unit, amount)
+    "year-up10": ("year", 10), "year-up": ("year", 1), "year-down": ("year", -1),
+    "year-down10": ("year", -10), "month-up": ("month", 1), "month-down": ("month", -1),
+    "day-up": ("day", 1), "day-down": ("day", -1),
+}  # fmt: skip
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def step(day: dt.date, unit: str, amount: int) -> dt.date:
+    """The date one tap away (no bounds): days carry into months, months keep the day."""
+    if unit == "day":
+        return day + dt.timedelta(days=amount)
+    return _add_months(day, amount * (12 if unit == "year" else 1))
+
+
+class DatePicker(Widget, Translatable):
+    SCOPED_CSS = False
+    DEFAULT_CSS = """
+    DatePicker { width: 1fr; max-width: 72; height: auto; }
+    DatePicker .date-columns { height: auto; }
+    DatePicker .date-column { width: 1fr; height: auto; margin: 0 1; }
+    DatePicker .date-unit { width: 1fr; height: 1; content-align: center middle; }
+    DatePicker .date-steps { height: 3; }
+    DatePicker .date-steps Button {
+        width: 1fr; min-width: 5; height: 3; text-style: bold; border: round $foreground 70%;
+    }
+    DatePicker .date-steps Button:disabled { border: round $foreground 20%; color: $foreground 30%; }
+    DatePicker .date-value {
+        width: 1fr; height: 3; content-align: center middle; text-style: bold;
+        background: $surface; border: round $accent;
+    }
+    DatePicker .date-said { width: 1fr; height: 1; content-align: center middle; margin-top: 1; }
+    DatePicker #date-done { width: 1fr; height: 3; margin-top: 1; }
+    App.-elder DatePicker { max-width: 96; }
+    App.-elder DatePicker .date-steps { height: 4; }
+    App.-elder DatePicker .date-steps Button { height: 4; border: heavy $foreground; }
+    App.-elder DatePicker .date-steps Button:disabled { border: heavy $foreground 20%; }
+    App.-elder DatePicker .date-value { border: heavy $accent; }
+    App.-elder DatePicker .date-said { text-style: bold; }
+    """
+
+    class Changed(Message):
+        def __init__(self, picker: DatePicker, value: str, day: dt.date) -> None:
+            super().__init__()
+            self.picker, self.value, self.day = picker, value, day
+
+        @property
+        def control(self) -> DatePicker:
+            return self.picker
+
+    class Done(Message):
+        def __init__(self, picker: DatePicker, value: str, day: dt.date) -> None:
+            super().__init__()
+            self.picker, self.value, self.day = picker, value, day
+
+        @property
+        def control(self) -> DatePicker:
+            return self.picker
+
+    def __init__(
+        self,
+        value: dt.date | None = None,
+        *,
+        earliest: dt.date | None = None,
+        latest: dt.date | None = None,
+        month_only: bool = False,
+        today: dt.date | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.today = today or dt.date.today()
+        self.month_only = month_only
+        # a month field compares whole months: any day of the bounding month will do
+        self.earliest = earliest.replace(day=1) if earliest and month_only else earliest
+        self.latest = latest
+        self.day = self._clamp(value or self.today)
+
+    def _clamp(self, day: dt.date) -> dt.date:
+        if self.month_only:
+            day = day.replace(day=1)
+        if self.latest is not None and day > self.latest:
+            day = self.latest.replace(day=1) if self.month_only else self.latest
+        if self.earliest is not None and day < self.earliest:
+            day = self.earliest
+        return day
+
+    @property
+    def value(self) -> str:
+        return self.day.strftime("%Y-%m") if self.month_only else self.day.isoformat()
+
+    def compose(self) -> ComposeResult:
+        units = ("year", "month") if self.month_only else ("year", "month", "day")
+        with Horizontal(classes="date-columns"):
+            for unit in units:
+                with Vertical(classes=f"date-column date-{unit}"):
+                    yield TLabel(f"date.{unit}", classes="date-unit")
+                    with Horizontal(classes="date-steps"):
+                        yield Button("＋", id=f"date-{unit}-up", classes="date-step")
+                        if unit == "year":
+                            yield Button("＋10", id="date-year-up10", classes="date-step")
+                    yield Static(id=f"date-{unit}-value", classes="date-value")
+                    with Horizontal(classes="date-steps"):
+                        yield Button("－", id=f"date-{unit}-down", classes="date-step")
+                        if unit == "year":
+                            yield Button("－10", id="date-year-down10", classes="date-step")
+        yield Static(classes="date-said")
+        yield CheckMessage(classes="date-message")
+        yield TButton("pad.done", id="date-done", variant="primary")
+
+    def on_mount(self) -> None:
+        for button in self.query(Button):
+            button.can_focus = False
+        self._show()
+
+    def retranslate(self) -> None:  # the weekday and the date as read change language
+        self._show()
+
+    def _can_step(self, unit: str, amount: int) -> bool:
+        moved = self._clamp(step(self.day, unit, amount))
+        return moved != self.day
+
+    def _show(self) -> None:
+        language = language_of(self)
+        self.query_one("#date-year-value", Static).update(str(self.day.year))
+        self.query_one("#date-month-value", Static).update(str(self.day.month))
+        if not self.month_only:
+            self.query_one("#date-day-value", Static).update(str(self.day.day))
+        for suffix, (unit, amount) in _STEPS.items():
+            for button in self.query(f"#date-{suffix}"):
+                button.disabled = not self._can_step(unit, amount)
+        if self.month_only:
+            said = human_month(self.day.year, self.day.month, language)
+        else:
+            weekday = t("date.weekdays", language).split(",")[self.day.weekday()]
+            said = f"{human_date(self.day, language)} {weekday}"
+        self.query_one(".date-said", Static).update(said)
+        self.query_one(CheckMessage).show(self._checked())
+
+    def _checked(self) -> Checked:
+        if self.month_only:
+            return check_month(
+                self.day, earliest=self.earliest, latest=self.latest, today=self.today
+            )
+        return check_date(self.day, earliest=self.earliest, latest=self.latest, today=self.today)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        name = (event.button.id or "").removeprefix("date-")
+        if name == "done":
+            event.stop()
+            if self._checked().ok:
+                self.post_message(self.Done(self, self.value, self.day))
+            return
+        if name not in _STEPS:
+            return
+        event.stop()
+        unit, amount = _STEPS[name]
+        moved = self._clamp(step(self.day, unit, amount))
+        if moved != self.day:
+            self.day = moved
+            self.post_message(self.Changed(self, self.value, self.day))
+        self._show()
