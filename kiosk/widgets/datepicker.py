@@ -52,6 +52,16 @@ def step(day: dt.date, unit: str, amount: int) -> dt.date:
     return _add_months(day, amount * (12 if unit == "year" else 1))
 
 
+class _Picked(Message):
+    def __init__(self, picker: DatePicker, value: str, day: dt.date) -> None:
+        super().__init__()
+        self.picker, self.value, self.day = picker, value, day
+
+    @property
+    def control(self) -> DatePicker:
+        return self.picker
+
+
 class DatePicker(Widget, Translatable):
     SCOPED_CSS = False
     DEFAULT_CSS = """
@@ -78,23 +88,11 @@ class DatePicker(Widget, Translatable):
     App.-elder DatePicker .date-said { text-style: bold; }
     """
 
-    class Changed(Message):
-        def __init__(self, picker: DatePicker, value: str, day: dt.date) -> None:
-            super().__init__()
-            self.picker, self.value, self.day = picker, value, day
+    class Changed(_Picked):
+        """A ＋/－ tap moved the date."""
 
-        @property
-        def control(self) -> DatePicker:
-            return self.picker
-
-    class Done(Message):
-        def __init__(self, picker: DatePicker, value: str, day: dt.date) -> None:
-            super().__init__()
-            self.picker, self.value, self.day = picker, value, day
-
-        @property
-        def control(self) -> DatePicker:
-            return self.picker
+    class Done(_Picked):
+        """确定 was tapped on a date within the bounds."""
 
     def __init__(
         self,
