@@ -18,6 +18,8 @@ APT_PACKAGES=(
 # The tests also run the reference platform server on a throwaway PostgreSQL cluster, and
 # screenshot the kiosk in a real terminal on a virtual X screen.
 [[ $extra == test ]] && APT_PACKAGES+=(postgresql xvfb imagemagick x11-apps xauth)
+# The operators' console tests drive a real headless browser through selenium.
+[[ $extra == test ]] && APT_PACKAGES+=(chromium chromium-driver)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -50,7 +50,9 @@ def test_every_key_is_in_all_three_languages_with_the_same_placeholders() -> Non
     files = {language: _toml(language) for language in i18n.LANGUAGES}
     keys = set(files["zh-Hans"])
     for language, texts in files.items():
-        assert set(texts) == keys, f"{language}: missing {keys - set(texts)}, extra {set(texts) - keys}"
+        assert set(texts) == keys, (
+            f"{language}: missing {keys - set(texts)}, extra {set(texts) - keys}"
+        )
         for key, text in texts.items():
             assert text.strip(), f"{language} {key} is empty"
             want = set(re.findall(r"{(\w+)}", files["zh-Hans"][key]))
@@ -138,9 +140,10 @@ def test_hand_written_traditional_and_old_catalogs_without_english_guides() -> N
 
 
 def test_english_guides_reach_the_terminal_through_the_platform_and_its_cache(tmp_path) -> None:
-    with EmbeddedPlatform(tmp_path / "platform") as platform, PlatformClient(
-        platform.base_url, platform.terminal_id, platform.terminal_secret
-    ) as client:
+    with (
+        EmbeddedPlatform(tmp_path / "platform") as platform,
+        PlatformClient(platform.base_url, platform.terminal_id, platform.terminal_secret) as client,
+    ):
         store = CatalogStore(tmp_path / "kiosk")
         assert store.refresh(client)
     # A restart offline reads the cache the refresh wrote.

@@ -108,6 +108,12 @@ def _state(state: str) -> str:
     return f'<span class="{css}" data-state="{escape(state)}">{escape(STATE_LABELS.get(state, state))}</span>'
 
 
+def _skew(skew: float | None) -> str:
+    if skew is None:
+        return "—"
+    return "0 秒" if abs(skew) < 1 else f"{skew:+.0f} 秒"
+
+
 def _outbox(row: TerminalRow) -> str:
     oldest = (
         "" if row.outbox_oldest_s is None else f"（最早 {int(row.outbox_oldest_s // 60)} 分钟）"
@@ -130,7 +136,7 @@ def terminals(page: Page, session: Session, state: str, query: str, number: int,
         paper = {"full": "充足", "low": "将尽", "out": "缺纸", "jammed": "卡纸"}.get(
             r.paper, "未知"
         )
-        skew = "—" if r.skew_s is None else f"{r.skew_s:+.0f} 秒"
+        skew = _skew(r.skew_s)
         rows.append(
             f'<tr class="{"alert" if r.alerts else ""}" data-terminal="{escape(r.id)}">'
             f'<td><a href="/console/terminals/{escape(r.id)}">{escape(r.id)}</a></td>'
@@ -203,7 +209,7 @@ def terminal(
         f"<p>地点：{escape(row.location) or '—'}（区划 {escape(row.region) or '—'}） 版本：{escape(row.version) or '—'}"
         f" 最近心跳：{when(row.last_seen)}（{ago(row.last_seen, now)}）</p>"
         f"<p>待上传：{_outbox(row)} 死信：{row.dead_letters} 时钟偏差："
-        f"{'—' if row.skew_s is None else f'{row.skew_s:+.0f} 秒'}"
+        f"{_skew(row.skew_s)}"
         f"{' 锁定说明：' + escape(row.lock_message) if row.lock_message else ''}</p>"
         f'{actions}<h2>设备</h2><table id="devices"><tr><th>设备</th><th>状态</th><th>详情</th></tr>{devices}</table>'
         f'<h2>指令</h2><table id="commands"><tr><th>编号</th><th>指令</th><th>说明</th><th>下发人</th>'
