@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal, NamedTuple, Self, dataclass_transform
 
+from kiosk.demo import DEMO_PIN_HASH, DEMO_TERMINAL_SECRET
+
 ENV_PREFIX = "KIOSK_"
 ENV_CONFIG_FILE = "KIOSK_CONFIG"
 
@@ -346,11 +348,9 @@ class UiConfig(_Section):
 
 
 class StaffConfig(_Section):
-    # PBKDF2-SHA256 of the staff PIN, "salt_hex:hash_hex"; the default PIN is 2468.
-    pin_hash: str = (
-        "6b696f736b2d64656d6f2d73616c74:"
-        "9396939adec55d0c9525fe851c5d832e1a978dc5f4351bd01d9506ba9dd84076"
-    )
+    # PBKDF2-SHA256 of the staff PIN, "salt_hex:hash_hex"; the default is the demo PIN 2468,
+    # which the staff screen refuses unless the built-in (demo) platform runs.
+    pin_hash: str = DEMO_PIN_HASH
     card_numbers: list[str] = []  # copied per instance (_Field.new_default)
 
 
@@ -423,8 +423,12 @@ class PlatformConfig(_Section):
     mode: Literal["builtin", "remote"] = "builtin"
     url: str = Field("", check=_https_only)  # remote mode: https://… (TLS verification always on)
     ca_file: Path | None = None  # extra CA bundle for a private PKI
-    terminal_secret: str = "demo-terminal-secret-change-me"
+    terminal_secret: str = DEMO_TERMINAL_SECRET  # demo platforms only (serve --demo)
     secret_file: Path | None = None  # preferred over terminal_secret when set
+    # The terminal's Ed25519 signing key (kiosk platform terminal-key; enrolled with kiosk
+    # platform enroll). Default <data_dir>/terminal_ed25519.key; when it exists it is used
+    # instead of any shared secret.
+    key_file: Path | None = None
     public_key_file: Path | None = None  # platform's X25519 key for outbox encryption
     timeout_s: float = Field(10, gt=0, le=120)
     heartbeat_s: float = Field(60, ge=5, le=3600)

@@ -9,10 +9,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.platform.client import PlatformClient
 from kiosk.platform.embedded import EmbeddedPlatform
 from kiosk.platform.server.console.settings import ConsoleSettings
+from kiosk.platform.signing import Ed25519Signer, public_key_b64
 
 OPERATOR = ("op-wang", "operator-pass-1")
 AUDITOR = ("au-li", "auditor-pass-1")
@@ -31,9 +33,9 @@ def start_platform(tmp: Path, offline_after_s: float = 300.0) -> EmbeddedPlatfor
 
 def terminal(platform: EmbeddedPlatform, terminal_id: str) -> PlatformClient:
     assert platform.server is not None
-    secret = f"secret-of-{terminal_id}"
-    platform.server.storage.add_terminal(terminal_id, secret)
-    return PlatformClient(platform.base_url, terminal_id, secret, timeout=5)
+    key = Ed25519PrivateKey.generate()  # enrolled as the platform keeps it: public key only
+    platform.server.storage.enroll(terminal_id, public_key_b64(key.public_key()))
+    return PlatformClient(platform.base_url, terminal_id, Ed25519Signer(key), timeout=5)
 
 
 @contextmanager

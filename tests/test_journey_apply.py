@@ -127,10 +127,37 @@ async def test_offline_application_still_gets_a_receipt(app: KioskApp) -> None:
         assert app.services.outbox.stats().depth >= 1  # waiting to sync, not lost
 
 
-async def test_record_is_printed_masked(app: KioskApp) -> None:
+@pytest.fixture
+async def face_app(tmp_path: Path, clock: FakeClock) -> AsyncIterator[KioskApp]:
+    """With the emulated camera: records need the face verified by the platform first."""
+    config = load_config(environ={
+        "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
+        "KIOSK_DEVICES__SMARTCARD__MODE": "off",
+        "KIOSK_DEVICES__CAMERA__EMULATED_SCENE": "face",  # a drawn face, no real person
+    })  # fmt: skip
+    app = KioskApp(config, clock=clock)
+    yield app
+    app.services.stop()
+
+
+async def test_record_without_a_face_check_is_not_given_out(app: KioskApp) -> None:
+    """No camera, so no verification: the platform refuses the record and the resident is
+    sent to a counter (nothing printed)."""
     async with app.run_test(size=(160, 45)) as pilot:
         await begin_with_id_card(app, pilot, "SB001")
         await wait_until(pilot, lambda: isinstance(app.screen, RecordScreen))
+        screen = app.screen
+        await wait_until(
+            pilot, lambda: "需先核验本人" in str(screen.query_one("#record-status").render())
+        )
+        assert not app.services.device("printer").emulator.jobs
+
+
+async def test_record_is_printed_masked(face_app: KioskApp) -> None:
+    app = face_app
+    async with app.run_test(size=(160, 45)) as pilot:
+        await begin_with_id_card(app, pilot, "SB001")
+        await wait_until(pilot, lambda: isinstance(app.screen, RecordScreen), timeout=40)
         screen = app.screen
         await wait_until(
             pilot, lambda: "证明已打印" in str(screen.query_one("#record-status").render())

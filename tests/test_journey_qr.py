@@ -11,7 +11,6 @@ from kiosk.app import KioskApp
 from kiosk.config import load_config
 from kiosk.devices.idcard.synthetic import DEMO_FIELDS, CardType
 from kiosk.journey import QrIdentity
-from kiosk.platform.client import PlatformClient
 from kiosk.platform.embedded import EmbeddedPlatform
 from kiosk.privacy import mask_id_number
 from kiosk.screens.guide import GuideScreen
@@ -25,14 +24,9 @@ def issue_token(config) -> str:  # type: ignore[no-untyped-def]
     """What the resident's phone app would get from the platform: a one-time token."""
     server_dir = config.platform.server_data_path(config.terminal.data_path)
     with EmbeddedPlatform(server_dir) as platform:
-        platform.server.storage.add_terminal(config.terminal.id, config.platform.terminal_secret)
-        client = PlatformClient(
-            platform.base_url, config.terminal.id, config.platform.terminal_secret
-        )
-        try:
-            return client.issue_qr_token(RESIDENT["id_number"])["token"]
-        finally:
-            client.close()
+        minted = platform.server.new_qr_token(RESIDENT["id_number"])
+        assert minted is not None
+        return minted["token"]
 
 
 async def test_phone_qr_code_identifies_the_resident(tmp_path: Path, clock: FakeClock) -> None:

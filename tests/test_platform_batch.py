@@ -7,11 +7,12 @@ import uuid
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.platform.client import PlatformClient
 from kiosk.platform.embedded import EmbeddedPlatform
 from kiosk.platform.errors import PlatformBadResponse, PlatformNotFound, PlatformRejected
-from kiosk.platform.signing import sign_request
+from kiosk.platform.signing import Ed25519Signer, public_key_b64, sign_request
 from kiosk.platform.testing import DEMO_ID_NUMBER, demo_jpeg, make_item
 
 
@@ -21,9 +22,20 @@ def platform(tmp_path_factory):
         yield p
 
 
+TERMINAL = "KIOSK-TEST-0007"
+
+
+@pytest.fixture(scope="module")
+def signer(platform):
+    """An enrolled terminal: its Ed25519 public key is all the platform keeps."""
+    key = Ed25519PrivateKey.generate()
+    platform.server.storage.enroll(TERMINAL, public_key_b64(key.public_key()))
+    return Ed25519Signer(key)
+
+
 @pytest.fixture
-def client(platform):
-    with PlatformClient(platform.base_url, platform.terminal_id, platform.terminal_secret) as c:
+def client(platform, signer):
+    with PlatformClient(platform.base_url, TERMINAL, signer) as c:
         yield c
 
 
@@ -148,30 +160,31 @@ def test_identity_by_face_jpeg(client):
         == "not_jpeg"
     )
     unknown = client.verify_identity(id_number="110101198001010010", face_jpeg=demo_jpeg())
-    assert (unknown["verified"], unknown["reason"]) == (False, "unknown_resident")
+    assert (unknown["verified"], unknown["reason"]) == (False, "not_verified")
     bad = client.verify_identity(id_number="110101199001019010", face_jpeg=demo_jpeg())
-    assert (bad["verified"], bad["reason"]) == (False, "invalid_id_number")
+    assert (bad["verified"], bad["reason"]) == (False, "not_verified")
 
 
-def test_identity_by_one_time_qr_token(client):
-    token = client.issue_qr_token(DEMO_ID_NUMBER)["token"]
+def test_identity_by_one_time_qr_token(platform, client):
+    token = platform.server.new_qr_token(DEMO_ID_NUMBER)["token"]
     first = client.verify_identity(qr_token=token)
     assert first["verified"] and first["resident"]["id_number"] == DEMO_ID_NUMBER
     second = client.verify_identity(qr_token=token)
     assert (second["verified"], second["reason"]) == (False, "token_already_used")
     assert client.verify_identity(qr_token="KQR1-forged")["reason"] == "unknown_token"
-    with pytest.raises(PlatformNotFound):
-        client.issue_qr_token("110101198001010010")
+    assert platform.server.new_qr_token("110101198001010010") is None
 
 
 def test_social_insurance_record_for_demo_resident(client):
+    assert client.verify_identity(id_number=DEMO_ID_NUMBER, face_jpeg=demo_jpeg())["verified"]
     record = client.record(DEMO_ID_NUMBER, "social_insurance", months=6)
     assert record["title_zh"] == "社会保险个人参保证明"
     assert len(record["rows"]) == 6 and record["masked_id_number"] == "1101**********901X"
     assert {c["key"] for c in record["columns"]} >= {"period", "pension", "base"}
     assert DEMO_ID_NUMBER not in json.dumps(record)
-    with pytest.raises(PlatformNotFound):
+    with pytest.raises(PlatformRejected) as refused:
         client.record("110101198001010010", "social_insurance")
+    assert (refused.value.status, refused.value.code) == (403, "verification_required")
 
 
 def test_progress_by_reference_and_by_local_ref(platform, client):
@@ -206,7 +219,7 @@ def test_heartbeat_delivers_commands_until_acknowledged(platform, client):
             [
                 "platform",
                 "command",
-                platform.terminal_id,
+                TERMINAL,
                 "lock",
                 "--data-dir",
                 str(platform.data_dir),
@@ -219,7 +232,7 @@ def test_heartbeat_delivers_commands_until_acknowledged(platform, client):
     assert commands
     again = client.heartbeat("0.1.0", acked_commands=[c["id"] for c in reply["commands"]])
     assert again["commands"] == []
-    status = platform.server.storage.terminal_status(platform.terminal_id)
+    status = platform.server.storage.terminal_status(TERMINAL)
     assert status["last_heartbeat"]["outbox_depth"] == 0
 
 

@@ -58,9 +58,11 @@ def test_command_for_unknown_terminal_is_refused(tmp_path, capsys):
     assert "unknown terminal" in capsys.readouterr().err
 
 
-def test_terminal_registry_and_qr_token(tmp_path, capsys):
-    assert main(["platform", "terminal", "KIOSK-HALL-0002", "--data-dir", str(tmp_path)]) == 0
-    assert "secret" in capsys.readouterr().out
+def test_terminal_enrollment_and_qr_token(tmp_path, capsys):
+    key = tmp_path / "hall-0002.key"
+    assert main(["platform", "enroll", "KIOSK-HALL-0002", "--key-out", str(key),
+                 "--data-dir", str(tmp_path)]) == 0  # fmt: skip
+    assert "enrolled" in capsys.readouterr().out and key.stat().st_mode & 0o777 == 0o600
     assert (
         main(["platform", "command", "KIOSK-HALL-0002", "unlock", "--data-dir", str(tmp_path)]) == 0
     )

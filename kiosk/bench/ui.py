@@ -56,12 +56,7 @@ async def _measure(quick: bool) -> list[BenchResult]:
             from kiosk.platform.client import PlatformClient
 
             url = platform.start()
-            platform.server.storage.add_terminal(
-                app.config.terminal.id, app.config.platform.terminal_secret
-            )
-            client = PlatformClient(
-                url, app.config.terminal.id, app.config.platform.terminal_secret
-            )
+            client = PlatformClient(url, platform.terminal_id, platform.terminal_secret)
             app.services.catalog.refresh(client)
             service = app.services.catalog.get("SB002")
             taps, empties = [], []

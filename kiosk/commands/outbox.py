@@ -89,22 +89,10 @@ def _status(box: Any, args: argparse.Namespace) -> int:
 def _client(config: Any) -> tuple[Any, Any]:
     """The platform client the kiosk would use: built-in server or the remote platform."""
     from kiosk.platform.client import PlatformClient
-    from kiosk.platform.wiring import terminal_secret
+    from kiosk.platform.wiring import connect
 
     pc = config.platform
-    secret = terminal_secret(pc)
-    embedded = None
-    if pc.mode == "builtin":
-        from kiosk.platform.embedded import EmbeddedPlatform
-
-        embedded = EmbeddedPlatform(
-            pc.server_data_path(config.terminal.data_path), database_url=pc.database_url or None
-        )
-        base_url = embedded.start()
-        assert embedded.server is not None
-        embedded.server.storage.add_terminal(config.terminal.id, secret)
-    else:
-        base_url = pc.url
+    base_url, secret, _, embedded = connect(config)
     client = PlatformClient(
         base_url, config.terminal.id, secret, timeout=pc.timeout_s, ca_file=pc.ca_file
     )

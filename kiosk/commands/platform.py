@@ -1,4 +1,9 @@
-"""`kiosk platform`: run the reference server and manage its terminals, commands and keys."""
+"""`kiosk platform`: run the reference server and manage its terminals, commands and keys.
+
+Terminals are enrolled by their Ed25519 public key (`terminal-key` on the terminal, `enroll`
+on the server): the server never holds anything that can sign as a terminal. `serve --demo`
+alone accepts the demo terminal and its public secret.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--fault", action="append", default=[], metavar="SPEC",
                    help="misbehave, e.g. drop:n=2, 5xx:p=0.2,status=502, 429:seconds=3, "
                         "latency:seconds=0.5, malformed:n=1, schema:n=1 (repeatable)")  # fmt: skip
+    q.add_argument("--demo", action="store_true",
+                   help="also accept the demo terminal KIOSK-DEMO-0001 with its PUBLIC secret "
+                        "(demos and tests only)")  # fmt: skip
     server_args(q)
     q.set_defaults(handler=serve)
 
@@ -47,11 +55,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--data-dir", help="server data dir (default: <terminal data_dir>/platform)")
     q.set_defaults(handler=admin_token)
 
-    q = psub.add_parser("terminal", help="register a terminal (id and shared secret)")
+    q = psub.add_parser("enroll", help="enroll a terminal by its Ed25519 public key")
     q.add_argument("terminal", help="terminal id")
-    q.add_argument("--secret", help="shared secret (default: a new random one, printed)")
+    q.add_argument("--public-key", metavar="KEY",
+                   help="the terminal's public key: base64 (as `terminal-key` prints) or a PEM "
+                        "file; without it a key pair is made and the private key written to "
+                        "--key-out, for a technician to carry to the terminal")  # fmt: skip
+    q.add_argument("--key-out", metavar="FILE", help="where to write a new private key (0600)")
     server_args(q)
-    q.set_defaults(handler=terminal)
+    q.set_defaults(handler=enroll)
+
+    q = psub.add_parser("terminal-key", help="on the terminal: make its Ed25519 signing key")
+    q.add_argument("--out", metavar="FILE",
+                   help="private key file (default: platform.key_file, else "
+                        "<data_dir>/terminal_ed25519.key)")  # fmt: skip
+    q.set_defaults(handler=terminal_key)
 
     q = psub.add_parser("qr-token", help="demo: issue a one-time QR login token for a resident")
     q.add_argument("id_number", help="a demo resident's ID number")
@@ -108,9 +126,12 @@ def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    server = PlatformServer(data, url, faults)
+    server = PlatformServer(data, url, faults, demo=args.demo)
     where = url.split("@")[-1] if url else str(data / "platform.sqlite3")
     print(f"platform server on http://{host}:{port} (data {data}, database {where})", flush=True)
+    if args.demo:
+        print("DEMO: accepting terminal KIOSK-DEMO-0001 with its public demo secret; "
+              "never expose this server", flush=True)  # fmt: skip
     print(f"public key for terminals: {server.public_key_path}", flush=True)
     try:
         uvicorn.run(server.app, host=host, port=port, log_level="info", lifespan="off")
@@ -131,9 +152,9 @@ def command(args: argparse.Namespace) -> int:
 
     storage = _storage(args)
     try:
-        if storage.secret_for(args.terminal) is None:
+        if storage.terminal_key(args.terminal) is None:
             return fail(
-                f"unknown terminal {args.terminal!r} (register it with `kiosk platform terminal`)"
+                f"unknown terminal {args.terminal!r} (enroll it with `kiosk platform enroll`)"
             )
         tables = Tables(storage)
         actor = f"cli:{getpass.getuser()}"
@@ -188,35 +209,62 @@ def admin_token(args: argparse.Namespace) -> int:
     return 0
 
 
-def terminal(args: argparse.Namespace) -> int:
-    import secrets
+def enroll(args: argparse.Namespace) -> int:
+    from kiosk.platform.signing import generate_terminal_key, public_key_b64, read_public_key
 
-    secret = args.secret or secrets.token_urlsafe(32)
+    if args.public_key:
+        given = Path(args.public_key).expanduser()
+        try:
+            text = given.read_text() if given.is_file() else args.public_key
+            public = read_public_key(text)
+        except (OSError, ValueError) as exc:
+            return fail(f"--public-key: not an Ed25519 public key ({exc})", 2)
+    elif args.key_out:
+        out = Path(args.key_out).expanduser()
+        if out.exists():
+            return fail(f"{out} exists; not overwriting a key", 2)
+        public = public_key_b64(generate_terminal_key(out).public_key())
+    else:
+        return fail("give --public-key (from `kiosk platform terminal-key` on the terminal) "
+                    "or --key-out FILE", 2)  # fmt: skip
     storage = _storage(args)
     try:
-        storage.add_terminal(args.terminal, secret)
+        storage.enroll(args.terminal, public)
     finally:
         storage.close()
-    print(f"terminal {args.terminal} registered")
-    if not args.secret:
-        print(f"secret (put it in the terminal's platform.secret_file): {secret}")
+    print(f"terminal {args.terminal} enrolled (Ed25519 public key {public})")
+    if not args.public_key:
+        print(f"private key: {args.key_out} (0600): copy it to the terminal as "
+              "platform.key_file, then delete it here")  # fmt: skip
+    return 0
+
+
+def terminal_key(args: argparse.Namespace) -> int:
+    from kiosk.platform.signing import generate_terminal_key, public_key_b64
+    from kiosk.platform.wiring import terminal_key_path
+
+    out = Path(args.out).expanduser() if args.out else terminal_key_path(config_from(args))
+    if out.exists():
+        return fail(f"{out} exists; not overwriting this terminal's key", 2)
+    key = generate_terminal_key(out)
+    print(f"private key: {out} (0600, never leaves this terminal)")
+    print(f"enroll on the platform: kiosk platform enroll <TERMINAL-ID> "
+          f"--public-key {public_key_b64(key.public_key())}")  # fmt: skip
     return 0
 
 
 def qr_token(args: argparse.Namespace) -> int:
-    import json
-
+    """Demo tool: who can run it holds the server's data, which is the admin credential."""
     from kiosk.platform.server.app import PlatformServer
 
     data, url = _data_dir(args)
     server = PlatformServer(data, url)
     try:
-        response = server.new_qr_token(args.id_number.strip())
+        body = server.new_qr_token(args.id_number.strip())
     finally:
         server.close()
-    body = json.loads(bytes(response.body))
-    if response.status_code != 200:
-        return fail(body.get("reason", "cannot issue a token"))
+    if body is None:
+        return fail("no demo resident with this ID number")
     print_json(body)
     if args.qr:
         import qrcode

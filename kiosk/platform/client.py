@@ -15,6 +15,7 @@ import json
 import ssl
 import time
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -31,9 +32,13 @@ from kiosk.platform.errors import (
     PlatformRejected,
     PlatformUnavailable,
 )
-from kiosk.platform.signing import resident_id_hash, sign_request
+from kiosk.platform.jsonsafe import loads_bounded
+from kiosk.platform.signing import Signer, resident_id_hash, sign_request
 
 M = TypeVar("M", bound=BaseModel)
+MAX_RETRY_AFTER_S = 24 * 3600.0  # a server asking for more is wrong; a day bounds the damage
+MAX_REPLY_DEPTH = 32  # no API reply nests deeper; deeper is refused before any model sees it
+HEADER_VERIFICATION = "X-Verification-Id"
 
 
 def tls_context(ca_file: str | Path | None = None) -> ssl.SSLContext:
@@ -56,14 +61,17 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:  # "1e400" is inf and "nan" is nan: neither is a delay
+        return min(max(0.0, seconds), MAX_RETRY_AFTER_S) if seconds == seconds else None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        delay = when.timestamp() - (time.time() if now is None else now)
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return min(max(0.0, delay), MAX_RETRY_AFTER_S)
 
 
 class PlatformClient:
@@ -71,7 +79,7 @@ class PlatformClient:
         self,
         base_url: str,
         terminal_id: str,
-        secret: str,
+        secret: str | Signer,
         *,
         timeout: float = 10,
         ca_file: str | Path | None = None,
@@ -80,6 +88,10 @@ class PlatformClient:
         self.base_url = base_url.rstrip("/")
         self.terminal_id = terminal_id
         self._secret = secret
+        # id_hash -> (verification id, monotonic expiry): records for a resident verified
+        # at this terminal a moment ago go with that verification, and with nothing else.
+        self._verifications: dict[str, tuple[str, float]] = {}
+        self.demo_secrets: list[str] = []  # reported in every heartbeat (kiosk/demo.py)
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout),
@@ -144,7 +156,11 @@ class PlatformClient:
     @staticmethod
     def _parse(model: type[M], response: httpx.Response) -> M:
         try:
-            return model.model_validate_json(response.content)
+            data = loads_bounded(response.content, MAX_REPLY_DEPTH)
+        except ValueError as exc:  # not JSON, not UTF-8, nested too deep
+            raise PlatformBadResponse(f"{response.request.url.path}: not JSON ({exc})") from None
+        try:
+            return model.model_validate(data)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "body"
@@ -196,24 +212,48 @@ class PlatformClient:
         else:
             raise ValueError("give qr_token, or id_number with face_jpeg")
         response = self.request("POST", "/v1/identity/verify", body)
-        return self._parse(s.VerifyResult, response).model_dump()
+        result = self._parse(s.VerifyResult, response).model_dump()
+        if result["verified"] and result["verification_id"] and result["resident"]:
+            ttl = _seconds_until(result.get("expires_at")) or 0.0
+            self._verifications[result["resident"]["id_hash"]] = (
+                result["verification_id"], time.monotonic() + ttl
+            )
+        return result
 
-    def issue_qr_token(self, id_number: str) -> dict[str, Any]:
-        """Demo only: a one-time token the resident's phone would show as a QR code."""
-        response = self.request("POST", "/v1/demo/qr-tokens", {"id_number": id_number})
-        return self._parse(s.QrToken, response).model_dump()
+    def verification_for(self, id_number: str) -> str | None:
+        """The live verification id of this resident at this terminal, if any."""
+        found = self._verifications.get(resident_id_hash(id_number))
+        if found is None or found[1] <= time.monotonic():
+            return None
+        return found[0]
 
-    def record(self, id_number: str, record_type: str, *, months: int = 12) -> dict[str, Any]:
+    def forget_verifications(self) -> None:
+        """At session end: the next person cannot ride on this one's verification."""
+        self._verifications.clear()
+
+    def record(
+        self,
+        id_number: str,
+        record_type: str,
+        *,
+        months: int = 12,
+        verification_id: str | None = None,
+    ) -> dict[str, Any]:
         """A resident's record (social_insurance, medical_insurance, housing_fund); the ID
-        number is sent only as its hash."""
+        number is sent only as its hash. Needs a verification of this resident at this
+        terminal (`verify_identity` first; its id is remembered for a few minutes)."""
         path = f"/v1/residents/{resident_id_hash(id_number)}/records/{quote(record_type, safe='')}"
-        response = self.request("GET", f"{path}?months={int(months)}")
+        verification_id = verification_id or self.verification_for(id_number)
+        headers = {HEADER_VERIFICATION: verification_id} if verification_id else None
+        response = self.request("GET", f"{path}?months={int(months)}", headers=headers)
         return self._parse(s.Record, response).model_dump()
 
-    def progress(self, reference: str) -> dict[str, Any]:
-        """Progress by platform reference or by the terminal's local_ref from a receipt."""
-        response = self.request("GET", f"/v1/applications/{quote(reference.strip(), safe='')}")
-        return self._parse(s.Progress, response).model_dump()
+    def progress(self, reference: str, *, verification_id: str | None = None) -> dict[str, Any]:
+        """Progress by platform reference or by the terminal's local_ref from a receipt: of an
+        application this terminal submitted, or of the resident the verification is for."""
+        headers = {HEADER_VERIFICATION: verification_id} if verification_id else None
+        path = f"/v1/applications/{quote(reference.strip(), safe='')}"
+        return self._parse(s.Progress, self.request("GET", path, headers=headers)).model_dump()
 
     def issue_ticket(self, service_code: str) -> dict[str, Any]:
         response = self.request("POST", "/v1/queue/tickets", {"service_code": service_code})
@@ -237,15 +277,27 @@ class PlatformClient:
             "outbox_depth": outbox_depth,
             "dead_letters": dead_letters,
             "acked_commands": list(acked_commands),
+            "demo_secrets": list(self.demo_secrets),
         }
         response = self.request("POST", "/v1/heartbeat", body)
         return self._parse(s.HeartbeatResponse, response).model_dump()
 
 
+def _seconds_until(when: str | None) -> float | None:
+    """Seconds from now until an ISO 8601 UTC time from the platform, None if unreadable."""
+    if not when:
+        return None
+    try:
+        moment = datetime.fromisoformat(when.replace("Z", "+00:00"))
+        return max(0.0, min(moment.timestamp() - time.time(), MAX_RETRY_AFTER_S))
+    except (ValueError, OverflowError):
+        return None
+
+
 def _error_code(response: httpx.Response) -> str:
     try:
-        data = response.json()
-    except (ValueError, UnicodeDecodeError):
+        data = loads_bounded(response.content, MAX_REPLY_DEPTH)
+    except ValueError:
         return response.reason_phrase or "error"
     if isinstance(data, dict) and isinstance(data.get("error"), str):
         reason = data.get("reason")

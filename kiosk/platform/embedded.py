@@ -1,8 +1,9 @@
 """The reference server run in-process on loopback: the built-in mode and the tests' peer.
 
 `EmbeddedPlatform(data_dir).start()` binds 127.0.0.1 on an ephemeral port (unless told a
-port), serves with uvicorn in a background thread and returns the base URL. It accepts the
-demo terminal "KIOSK-DEMO-0001" with the default secret from kiosk/config.py.
+port), serves with uvicorn in a background thread and returns the base URL. It is the demo:
+unless told `demo=False` it accepts the demo terminal "KIOSK-DEMO-0001" with the public demo
+secret (kiosk/demo.py), and its private key lives in `data_dir`, on the terminal's own disk.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.platform.server.db import DEMO_TERMINAL_ID, DEMO_TERMINAL_SECRET
+from kiosk.demo import DEMO_TERMINAL_ID, DEMO_TERMINAL_SECRET
 
 if TYPE_CHECKING:
     from kiosk.platform.server.app import PlatformServer
@@ -38,12 +39,14 @@ class EmbeddedPlatform:
         database_url: str | None = None,
         faults: Iterable[Fault] = (),
         console: ConsoleSettings | None = None,
+        demo: bool = True,
     ) -> None:
         self.data_dir = Path(data_dir).expanduser()
         self.host, self.port = host, port
         self.database_url = database_url
         self._faults = list(faults)
         self._console = console
+        self.demo = demo
         self.server: PlatformServer | None = None
         self.base_url = ""
         self._uvicorn = None
@@ -70,7 +73,9 @@ class EmbeddedPlatform:
 
         from kiosk.platform.server.app import PlatformServer
 
-        self.server = PlatformServer(self.data_dir, self.database_url, self._faults, self._console)
+        self.server = PlatformServer(
+            self.data_dir, self.database_url, self._faults, self._console, demo=self.demo
+        )
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         # proto must say TCP: asyncio sets TCP_NODELAY on accepted sockets only then, and
         # without it Nagle + delayed ACK add 40 ms to every response.

@@ -21,11 +21,11 @@ DOCUMENT_PATH = Path(__file__).with_name("openapi.yaml")
 REF = "#/components/schemas/{model}"
 
 _RESPONSE_MODELS = [
-    s.ErrorBody, s.Health, s.BatchResponse, s.Catalog, s.VerifyResult, s.QrToken, s.Record,
+    s.ErrorBody, s.Health, s.BatchResponse, s.Catalog, s.VerifyResult, s.Record,
     s.Progress, s.Ticket, s.HeartbeatResponse, s.PublicKey,
 ]  # fmt: skip
 _REQUEST_MODELS = [
-    s.BatchRequest, s.FaceVerifyRequest, s.QrVerifyRequest, s.QrTokenRequest, s.TicketRequest,
+    s.BatchRequest, s.FaceVerifyRequest, s.QrVerifyRequest, s.TicketRequest,
     s.HeartbeatRequest,
 ]  # fmt: skip
 
@@ -39,12 +39,12 @@ ROUTES: list[tuple[str, str, str, str, str | None, str | None, tuple[int, ...], 
      "BatchRequest", "BatchResponse", (400, 413, 422), True),
     ("post", "/v1/identity/verify", "verify_identity", "Verify a resident by face JPEG or QR token",
      "VerifyRequest", "VerifyResult", (400, 422), True),
-    ("post", "/v1/demo/qr-tokens", "issue_qr_token", "Demo: issue a one-time QR login token",
-     "QrTokenRequest", "QrToken", (400, 404, 422), True),
     ("get", "/v1/residents/{id_hash}/records/{record_type}", "record",
-     "A resident's record, e.g. social insurance contributions", None, "Record", (404, 422), True),
+     "A resident's record, e.g. social insurance contributions; needs X-Verification-Id of a "
+     "verification of this resident at this terminal", None, "Record", (403, 404, 422), True),
     ("get", "/v1/applications/{reference}", "progress",
-     "Progress of an application by platform reference or terminal local_ref", None, "Progress", (404,), True),
+     "Progress of an application by platform reference or terminal local_ref: only one this "
+     "terminal submitted, or (X-Verification-Id) the verified resident's", None, "Progress", (404,), True),
     ("post", "/v1/queue/tickets", "issue_ticket", "Queue ticket for a service hall counter",
      "TicketRequest", "Ticket", (400, 404, 422), True),
     ("post", "/v1/heartbeat", "heartbeat", "Terminal status; the reply carries pending commands",
@@ -55,6 +55,7 @@ _STATUS_TEXT = {
     304: "Not modified (If-None-Match matched the current ETag)",
     400: "Body is not JSON",
     401: "bad_signature, stale_timestamp or replayed",
+    403: "verification_required: no live verification of this resident at this terminal",
     404: "Not found",
     413: "Batch over 1000 items or 8 MB",
     422: "Body or parameters violate the schema",
@@ -124,6 +125,9 @@ def build_document() -> dict[str, Any]:
         if op_id == "record":
             params.append({"name": "months", "in": "query", "required": False,
                            "schema": {"type": "integer", "minimum": 1, "maximum": 60, "default": 12}})  # fmt: skip
+        if op_id in ("record", "progress"):
+            params.append({"name": "X-Verification-Id", "in": "header", "required": op_id == "record",
+                           "schema": {"type": "string", "maxLength": 128}})  # fmt: skip
         if op_id == "catalog":
             params.append({"name": "If-None-Match", "in": "header", "required": False,
                            "schema": {"type": "string"}})  # fmt: skip
@@ -132,7 +136,7 @@ def build_document() -> dict[str, Any]:
         if request:
             operation["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": {"$ref": REF.format(model=request)}}}}  # fmt: skip
-        operation["security"] = [{"terminal_hmac": []}] if signed else []
+        operation["security"] = [{"terminal_signature": []}] if signed else []
         paths.setdefault(path, {})[method] = operation
     return {
         "openapi": "3.1.0",
@@ -143,19 +147,20 @@ def build_document() -> dict[str, Any]:
             "description": (
                 "Signed JSON API between self-service terminals and the platform. Every request "
                 "except /v1/health and /v1/openapi.json carries X-Terminal-Id, X-Timestamp "
-                "(unix s), X-Nonce (32 hex) and X-Signature = hex(HMAC-SHA256(secret, "
-                "METHOD\\nPATH_WITH_QUERY\\nTIMESTAMP\\nNONCE\\nsha256_hex(body)))."
+                "(unix s), X-Nonce (32 hex) and X-Signature = hex(Ed25519 signature by the "
+                "terminal's enrolled key of METHOD\\nPATH_WITH_QUERY\\nTIMESTAMP\\nNONCE\\n"
+                "sha256_hex(body)); demo terminals only: hex(HMAC-SHA256(secret, same string))."
             ),
         },
         "paths": paths,
         "components": {
             "schemas": _schemas(),
             "securitySchemes": {
-                "terminal_hmac": {
+                "terminal_signature": {
                     "type": "apiKey",
                     "in": "header",
                     "name": "X-Signature",
-                    "description": "HMAC-SHA256 request signature; see info.",
+                    "description": "Ed25519 (demo: HMAC-SHA256) request signature; see info.",
                 },  # fmt: skip
             },
         },

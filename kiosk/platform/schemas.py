@@ -178,17 +178,11 @@ class VerifyResult(Model):
     verified: bool
     method: Literal["face", "qr"]
     reason: str | None = Field(None, description="why not verified (or 'ok')")
-    verification_id: str | None = None
+    verification_id: str | None = Field(
+        None, description="send as X-Verification-Id for this resident's records (this terminal only)"
+    )
+    expires_at: str | None = Field(None, description="when the verification_id stops working")
     resident: ResidentInfo | None = None
-
-
-class QrTokenRequest(Model):
-    id_number: Annotated[str, Field(pattern=ID_NUMBER_PATTERN)]
-
-
-class QrToken(Model):
-    token: str
-    expires_at: str
 
 
 # --- records, progress, tickets, heartbeat, keys --------------------------------------------
@@ -263,6 +257,10 @@ class HeartbeatRequest(Model):
     devices: list[DeviceStatus] = Field(default_factory=list, max_length=64)
     outbox_depth: Annotated[int, Field(ge=0, le=MAX_INT)] = 0
     dead_letters: Annotated[int, Field(ge=0, le=MAX_INT)] = 0
+    demo_secrets: list[Annotated[str, Field(max_length=64)]] = Field(
+        default_factory=list, max_length=16,
+        description="well-known demo secrets this terminal runs on (kiosk/demo.py); empty when set up",
+    )  # fmt: skip
     acked_commands: list[Annotated[int, Field(ge=0, le=MAX_INT)]] = Field(
         default_factory=list, max_length=1000, description="command ids already carried out"
     )

@@ -46,13 +46,16 @@ def make_item(
     return item
 
 
-def demo_jpeg(width: int = 240, height: int = 320, fmt: str = "JPEG") -> bytes:
-    """A plain synthetic image (no real face) of the given size."""
-    from PIL import Image, ImageDraw
+def demo_jpeg(width: int = 240, height: int = 320, fmt: str = "JPEG", face: bool = True) -> bytes:
+    """A synthetic frame of the given size with one drawn face (no real person), or none."""
+    import numpy as np
+    from PIL import Image
 
-    image = Image.new("RGB", (width, height), (200, 180, 160))
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((width * 0.2, height * 0.15, width * 0.8, height * 0.75), fill=(230, 200, 170))
+    from kiosk.devices.camera.synthetic import BACKGROUND, draw_face
+
+    frame = np.full((height, width, 3), BACKGROUND, np.uint8)
+    if face:
+        draw_face(frame, size=int(min(width, height) * 0.6))
     out = io.BytesIO()
-    image.save(out, fmt)
+    Image.fromarray(frame[:, :, ::-1]).save(out, fmt)
     return out.getvalue()

@@ -1,19 +1,36 @@
 """Start the platform side of the app's services: the platform client, the outbox and sync.
 
-Built-in mode starts the reference server in-process on loopback (and registers the
-configured terminal id/secret with it); remote mode talks to config.platform.url over TLS.
+Built-in mode starts the reference server in-process on loopback and enrolls the terminal's
+own Ed25519 key with it; it is the demo (the platform's private key lives on this disk, which
+the log and the staff screen say). Remote mode talks to config.platform.url over TLS and signs
+with the terminal's key (`platform.key_file`, default <data_dir>/terminal_ed25519.key, made
+by `kiosk platform terminal-key` and enrolled with `kiosk platform enroll`); a shared HMAC
+secret is used only when no key exists (demo platforms), and the demo one is reported.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from kiosk.demo import demo_secrets_in_use
 from kiosk.platform.client import PlatformClient
 from kiosk.platform.errors import PlatformError
+from kiosk.platform.signing import (
+    Ed25519Signer,
+    HmacSigner,
+    Signer,
+    generate_terminal_key,
+    load_terminal_key,
+)
+
+if TYPE_CHECKING:
+    from kiosk.config import KioskConfig
+    from kiosk.platform.embedded import EmbeddedPlatform
 
 log = logging.getLogger(__name__)
+TERMINAL_KEY_FILE = "terminal_ed25519.key"
 
 
 def terminal_secret(platform_config: Any) -> str:
@@ -28,28 +45,70 @@ def terminal_secret(platform_config: Any) -> str:
     return platform_config.terminal_secret
 
 
+def terminal_key_path(config: KioskConfig) -> Path:
+    pc = config.platform
+    return pc.key_file.expanduser() if pc.key_file else config.terminal.data_path / TERMINAL_KEY_FILE
+
+
+def terminal_signer(config: KioskConfig) -> tuple[Signer, str | None]:
+    """How this terminal signs: (signer, the shared secret if it signs with one)."""
+    path = terminal_key_path(config)
+    if config.platform.mode == "builtin" and not path.exists():
+        generate_terminal_key(path)
+    if path.exists():
+        try:
+            return Ed25519Signer(load_terminal_key(path)), None
+        except (OSError, ValueError) as exc:
+            raise RuntimeError(f"platform.key_file {path}: cannot be used ({exc})") from None
+    if config.platform.key_file:
+        raise RuntimeError(f"platform.key_file {path}: not found (kiosk platform terminal-key)")
+    secret = terminal_secret(config.platform)
+    return HmacSigner(secret), secret
+
+
+def connect(config: KioskConfig) -> tuple[str, Signer, list[str], EmbeddedPlatform | None]:
+    """(base URL, signer, demo secrets in use, the built-in server if started)."""
+    pc = config.platform
+    signer, secret = terminal_signer(config)
+    embedded = None
+    if pc.mode == "builtin":
+        from kiosk.platform.embedded import EmbeddedPlatform
+
+        # Only this terminal's key is accepted, even on loopback: no demo terminal.
+        embedded = EmbeddedPlatform(
+            pc.server_data_path(config.terminal.data_path),
+            database_url=pc.database_url or None, demo=False,
+        )  # fmt: skip
+        base_url = embedded.start()
+        assert embedded.server is not None and isinstance(signer, Ed25519Signer)
+        embedded.server.storage.enroll(config.terminal.id, signer.public_key_b64)
+    else:
+        base_url = pc.url
+    demo = demo_secrets_in_use(config, secret)
+    if demo:
+        log.warning(
+            "DEMO SECRETS IN USE: anyone can act as this terminal or its staff (%s)%s",
+            ", ".join(demo),
+            "; built-in platform: a demo whose private key lives on this disk, so the disk "
+            "opens the sealed outbox" if pc.mode == "builtin" else "",
+            extra={"demo_secrets": demo},
+        )
+    return base_url, signer, demo, embedded
+
+
 def start_platform_services(services: Any) -> None:
     config = services.config
     pc = config.platform
     data_dir = config.terminal.data_path
-    secret = terminal_secret(pc)
     key_path: Path | None = Path(pc.public_key_file).expanduser() if pc.public_key_file else None
-    if pc.mode == "builtin":
-        from kiosk.platform.embedded import EmbeddedPlatform
-
-        embedded = EmbeddedPlatform(
-            pc.server_data_path(data_dir), database_url=pc.database_url or None
-        )
-        base_url = embedded.start()
+    base_url, secret, demo, embedded = connect(config)
+    if embedded is not None:
         services._embedded = embedded
-        assert embedded.server is not None
-        embedded.server.storage.add_terminal(config.terminal.id, secret)
         key_path = key_path or embedded.public_key_path
-    else:
-        base_url = pc.url
     client = PlatformClient(
         base_url, config.terminal.id, secret, timeout=pc.timeout_s, ca_file=pc.ca_file
     )
+    client.demo_secrets = demo
     services.platform = client
     if key_path is None:
         key_path = _fetch_public_key(client, data_dir / "platform_x25519.pub")

@@ -41,8 +41,13 @@ class RecordScreen(KioskScreen):
         services = self.app.services  # type: ignore[attr-defined]
         session = self.app.session  # type: ignore[attr-defined]
         identity = session.identity if session else None
+        from kiosk.platform.errors import PlatformRejected
+
         try:
             record = services.platform.record(identity.id_number, self.service["record_type"])
+        except PlatformRejected as exc:  # no face verified here (no camera): not given out
+            self.post_message(RecordDone("needs_verification" if exc.status == 403 else "offline"))
+            return
         except Exception:
             self.post_message(RecordDone("offline"))
             return

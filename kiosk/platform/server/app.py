@@ -4,13 +4,17 @@
 app (faults middleware outermost). Database calls run on the event loop thread on purpose:
 they are short, and one writer keeps SQLite simple and fast. Every malformed request gets a
 4xx JSON error with a reason; a 500 would be a bug.
+
+Least privilege: a terminal signs with its own key (no demo terminal unless `demo=True`);
+identity verification answers alike for unknown and mismatched residents and, when it
+succeeds, gives a verification id bound to that terminal and resident for VERIFICATION_TTL_S;
+records need it; progress shows only what this terminal submitted or the verified resident's.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import io
 import json
 import logging
 import secrets
@@ -27,24 +31,36 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from kiosk import __version__
+from kiosk.demo import DEMO_TERMINAL_ID, DEMO_TERMINAL_SECRET
 from kiosk.offline import crypto
 from kiosk.platform import schemas as s
+from kiosk.platform.jsonsafe import TooDeep, check_depth
 from kiosk.platform.openapi import build_document
 from kiosk.platform.server.console.settings import ConsoleSettings
 from kiosk.platform.server.console.web import Console
 from kiosk.platform.server.db import NewItem, Storage, utc_now_iso
 from kiosk.platform.server.demo_data import TICKET_PREFIX, DemoData, id_number_acceptable
+from kiosk.platform.server.face_check import check_face_jpeg
 from kiosk.platform.server.faults import Fault, FaultInjector, FaultMiddleware
-from kiosk.platform.signing import SignatureError, verify_request
+from kiosk.platform.signing import (
+    SignatureError,
+    resident_id_hash,
+    verify_request,
+)
 
 log = logging.getLogger(__name__)
 
 PRIVATE_KEY_FILE = "platform_x25519.key"
 PUBLIC_KEY_FILE = "platform_x25519.pub"
 QR_TOKEN_TTL_S = 300
-FACE_MIN_PX = 96  # a face crop smaller than this cannot be matched
-FACE_MAX_PX = 4096
+# A verification lets this terminal read this resident's records for a few minutes: long
+# enough to print, short enough that the next person at the terminal cannot use it.
+VERIFICATION_TTL_S = 300
+HEADER_VERIFICATION = "X-Verification-Id"
+MAX_JSON_DEPTH = 32  # the API's deepest body is 4 levels; more is an attack, not a request
 _VERIFY = TypeAdapter(s.VerifyRequest)
+
+NOT_VERIFIED = "not_verified"  # unknown, invalid or mismatched resident: one answer for all
 
 Handler = Callable[[Request, str, bytes], Awaitable[Response]]
 
@@ -68,10 +84,15 @@ class PlatformServer:
         database_url: str | None = None,
         faults: Iterable[Fault] = (),
         console: ConsoleSettings | None = None,
+        *,
+        demo: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.data_dir.chmod(0o700)  # its private key opens every sealed item
         self.storage = Storage.open(self.data_dir, database_url)
+        if demo:  # the demo terminal's public secret, in memory only
+            self.storage.add_demo_terminal(DEMO_TERMINAL_ID, DEMO_TERMINAL_SECRET)
         self.demo = DemoData()
         self.public_key_path = self.data_dir / PUBLIC_KEY_FILE
         private_path = self.data_dir / PRIVATE_KEY_FILE
@@ -96,6 +117,7 @@ class PlatformServer:
     def close(self) -> None:
         self.storage.close()
 
+
     # --- plumbing ----------------------------------------------------------------------
 
     def _starlette(self) -> Starlette:
@@ -107,7 +129,6 @@ class PlatformServer:
             Route("/v1/catalog", signed(self.catalog), methods=["GET"]),
             Route("/v1/outbox/batch", signed(self.submit_batch), methods=["POST"]),
             Route("/v1/identity/verify", signed(self.verify_identity), methods=["POST"]),
-            Route("/v1/demo/qr-tokens", signed(self.issue_qr_token), methods=["POST"]),
             Route(
                 "/v1/residents/{id_hash}/records/{record_type}",
                 signed(self.record),
@@ -134,7 +155,7 @@ class PlatformServer:
                 try:
                     terminal_id = verify_request(
                         request.headers, request.method, full_path, body,
-                        self.storage.secret_for, self.storage.remember_nonce,
+                        self.storage.terminal_key, self.storage.remember_nonce,
                     )  # fmt: skip
                 except SignatureError as exc:
                     log.warning("refused request: %s (%s)", exc.code, exc)
@@ -149,9 +170,15 @@ class PlatformServer:
     @staticmethod
     def _json(body: bytes) -> Any:
         try:
-            return json.loads(body)
+            data = json.loads(body)
+            check_depth(data, MAX_JSON_DEPTH)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise BadRequest(400, "bad_json", f"body is not JSON: {exc}") from None
+        except (RecursionError, TooDeep):
+            raise BadRequest(
+                400, "bad_json", f"body nests deeper than {MAX_JSON_DEPTH} levels"
+            ) from None
+        return data
 
     @staticmethod
     def _model(model: Any, data: Any) -> Any:
@@ -203,20 +230,22 @@ class PlatformServer:
 
     def _prepare(self, item: s.OutboxItem) -> NewItem:
         """Check what only the platform can check: the sealed data opens and makes sense."""
-        reason = None
+        reason = resident = None
         if item.sealed is None:
             if item.kind == "application":
                 reason = "missing_sealed"
         else:
-            reason = self._check_sealed(item)
+            reason, resident = self._check_sealed(item)
         return NewItem(
             key=item.key, kind=item.kind, stream=item.stream, seq=item.seq,
             local_ref=item.local_ref, created_at=item.created_at, attempt=item.attempt,
             display=item.display, sealed_kid=item.sealed.kid if item.sealed else None,
             sealed_blob=item.sealed.blob if item.sealed else None, reason=reason,
+            resident_hash=resident,
         )  # fmt: skip
 
-    def _check_sealed(self, item: s.OutboxItem) -> str | None:
+    def _check_sealed(self, item: s.OutboxItem) -> tuple[str | None, str | None]:
+        """(reason to reject or None, the applicant's id_hash if the sealed data names one)."""
         assert item.sealed is not None
         try:
             blob = base64.b64decode(item.sealed.blob, validate=True)
@@ -224,57 +253,72 @@ class PlatformServer:
                 self.private_keys, crypto.Sealed(item.sealed.kid, blob), item.key
             )
         except (binascii.Error, ValueError, crypto.SealError):
-            return "cannot_open_sealed"
+            return "cannot_open_sealed", None
         try:
             content = json.loads(plain)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return None  # opaque payloads are the terminal's business
-        for number in _id_numbers(content):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            return None, None  # opaque payloads are the terminal's business
+        numbers = _id_numbers(content)
+        for number in numbers:
             if not id_number_acceptable(number):
-                return "invalid_id_number"
-        return None
+                return "invalid_id_number", None
+        return None, resident_id_hash(numbers[0]) if numbers else None
 
     async def verify_identity(self, request: Request, terminal_id: str, body: bytes) -> Response:
         req = self._model(_VERIFY, self._json(body))
         if isinstance(req, s.QrVerifyRequest):
-            id_number, why = self.storage.use_qr_token(req.token)
-            resident = self.demo.residents.get(id_number or "")
+            id_hash, why = self.storage.use_qr_token(req.token)
+            resident = self.demo.by_hash.get(id_hash or "")
             if resident is None:
-                return JSONResponse(
-                    {
-                        "verified": False,
-                        "method": "qr",
-                        "reason": why if id_number is None else "unknown_resident",
-                    }
-                )
-            return self._verified("qr", resident)
-        if not id_number_acceptable(req.id_number):
-            return JSONResponse(
-                {"verified": False, "method": "face", "reason": "invalid_id_number"}
-            )
-        resident = self.demo.residents.get(req.id_number.upper())
-        if resident is None:
-            return JSONResponse({"verified": False, "method": "face", "reason": "unknown_resident"})
-        why = _check_face_jpeg(req.face_jpeg_b64)
+                reason = why if id_hash is None else NOT_VERIFIED
+                return JSONResponse({"verified": False, "method": "qr", "reason": reason})
+            return self._verified("qr", resident, terminal_id)
+        # The frame is judged first and alone: whether the resident exists never changes the
+        # answer, nor the work done (an unknown, an invalid and a mismatched resident all get
+        # NOT_VERIFIED after the same face check).
+        why = check_face_jpeg(req.face_jpeg_b64)
         if why:
             return JSONResponse({"verified": False, "method": "face", "reason": why})
-        return self._verified("face", resident)
+        number = req.id_number.upper()
+        resident = self.demo.residents.get(number) if id_number_acceptable(number) else None
+        if resident is None or not self._face_matches(resident, req.face_jpeg_b64):
+            return JSONResponse({"verified": False, "method": "face", "reason": NOT_VERIFIED})
+        return self._verified("face", resident, terminal_id)
 
-    def _verified(self, method: str, resident: Any) -> Response:
+    @staticmethod
+    def _face_matches(resident: Any, face_jpeg_b64: str) -> bool:
+        """Stand-in for the province's 人证比对 (matching the face against the ID photo held
+        by the public-security service): the reference server has no photos to match, so a
+        frame with one clear face (check_face_jpeg) is taken as a match for a demo resident."""
+        return True
+
+    def _verified(self, method: str, resident: Any, terminal_id: str) -> Response:
+        verification_id = secrets.token_urlsafe(24)
+        expires = time.time() + VERIFICATION_TTL_S
+        info = resident.info()
+        self.storage.add_verification(
+            verification_id, terminal_id, resident_id_hash(info["id_number"]), expires
+        )
         return JSONResponse({"verified": True, "method": method, "reason": "ok",
-                             "verification_id": secrets.token_hex(16), "resident": resident.info()})  # fmt: skip
+                             "verification_id": verification_id,
+                             "expires_at": utc_now_iso(expires), "resident": info})  # fmt: skip
 
-    async def issue_qr_token(self, request: Request, terminal_id: str, body: bytes) -> Response:
-        req = self._model(s.QrTokenRequest, self._json(body))
-        return self.new_qr_token(req.id_number)
-
-    def new_qr_token(self, id_number: str) -> Response:
+    def new_qr_token(self, id_number: str) -> dict[str, str] | None:
+        """Demo tool (`kiosk platform qr-token`, run by whoever holds the server's data): a
+        token the resident's phone would show. Not an API call: a terminal must never mint
+        one for somebody else."""
         if id_number.upper() not in self.demo.residents:
-            return error(404, "unknown_resident", "no demo resident with this ID number")
+            return None
         token = "KQR1-" + secrets.token_urlsafe(18)
         expires = time.time() + QR_TOKEN_TTL_S
-        self.storage.add_qr_token(token, id_number.upper(), expires)
-        return JSONResponse({"token": token, "expires_at": utc_now_iso(expires)})
+        self.storage.add_qr_token(token, resident_id_hash(id_number), expires)
+        return {"token": token, "expires_at": utc_now_iso(expires)}
+
+    def _verified_resident(self, request: Request, terminal_id: str) -> str | None:
+        verification_id = request.headers.get(HEADER_VERIFICATION, "")
+        if not verification_id or len(verification_id) > 128:
+            return None
+        return self.storage.verified_resident(verification_id, terminal_id)
 
     async def record(self, request: Request, terminal_id: str, body: bytes) -> Response:
         id_hash = request.path_params["id_hash"]
@@ -284,6 +328,10 @@ class PlatformServer:
         raw_months = request.query_params.get("months", "12")
         if not raw_months.isdigit() or not 1 <= int(raw_months) <= 60:
             return error(422, "invalid_request", "months must be an integer from 1 to 60")
+        # Unknown and unverified residents get the same answer: no way to probe who exists.
+        if self._verified_resident(request, terminal_id) != id_hash:
+            return error(403, "verification_required",
+                         f"verify the resident at this terminal first ({HEADER_VERIFICATION})")  # fmt: skip
         resident = self.demo.by_hash.get(id_hash)
         if resident is None:
             return error(404, "unknown_resident", "no resident with this id_hash")
@@ -291,7 +339,9 @@ class PlatformServer:
 
     async def progress(self, request: Request, terminal_id: str, body: bytes) -> Response:
         reference = request.path_params["reference"]
-        found = self.storage.find_item(reference)
+        found = self.storage.find_item(
+            reference, terminal_id, self._verified_resident(request, terminal_id)
+        )
         if found is None or found["kind"] != "application":
             return error(404, "unknown_reference", "no application with this reference")
         display = found["display"] if isinstance(found["display"], dict) else {}
@@ -323,6 +373,9 @@ class PlatformServer:
     async def heartbeat(self, request: Request, terminal_id: str, body: bytes) -> Response:
         req = self._model(s.HeartbeatRequest, self._json(body))
         report = req.model_dump(exclude={"acked_commands", "command_results"})
+        if req.demo_secrets:  # the fleet operator must hear of it, whatever else is fine
+            log.warning("terminal %s runs on demo secrets: %s", terminal_id,
+                        ", ".join(req.demo_secrets))  # fmt: skip
         commands = self.storage.heartbeat(terminal_id, report, req.acked_commands)
         commands = self.console.on_heartbeat(terminal_id, req, commands)
         return JSONResponse({"server_time": utc_now_iso(), "commands": commands})
@@ -365,7 +418,7 @@ class PlatformServer:
             self.faults.clear()
         elif request.method == "POST":
             try:
-                data = json.loads(await _read_body(request, 65536))
+                data = self._json(await _read_body(request, 65536))
                 faults = [Fault.from_json(f) for f in (data if isinstance(data, list) else [data])]
             except (ValueError, TypeError) as exc:
                 return error(422, "invalid_fault", str(exc))
@@ -383,7 +436,7 @@ class PlatformServer:
         if refused is not None:
             return refused
         try:
-            data = json.loads(await _read_body(request, 65536))
+            data = self._json(await _read_body(request, 65536))
         except (ValueError, BadRequest):
             return error(422, "invalid_request", 'expected {"terminal_id": ..., "command": ...}')
         return await self.console.admin_command(request, actor, data)
@@ -421,31 +474,6 @@ def _id_numbers(content: Any, depth: int = 0) -> list[str]:
             elif isinstance(value, dict):
                 found.extend(_id_numbers(value, depth + 1))
     return found
-
-
-def _check_face_jpeg(b64: str) -> str | None:
-    """The demo 'verification': a decodable JPEG of at least face size. No matching is done."""
-    try:
-        raw = base64.b64decode(b64, validate=True)
-    except (binascii.Error, ValueError):
-        return "not_base64"
-    if not raw.startswith(b"\xff\xd8"):
-        return "not_jpeg"
-    from PIL import Image, UnidentifiedImageError  # lazy: only face checks need Pillow
-
-    try:
-        with Image.open(io.BytesIO(raw)) as image:
-            if image.format != "JPEG":
-                return "not_jpeg"
-            width, height = image.size
-            image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return "not_jpeg"
-    if min(width, height) < FACE_MIN_PX:
-        return "face_too_small"
-    if max(width, height) > FACE_MAX_PX:
-        return "image_too_large"
-    return None
 
 
 def _step(zh: str, en: str, done: bool, at: str | None) -> dict[str, Any]:

@@ -4,11 +4,17 @@ The SQL is the common subset of both (ON CONFLICT, RETURNING); only the DDL and 
 placeholder style differ. Every operation takes the connection lock, so the ASGI loop, the
 CLI and tests may share one Storage. Idempotency keys are a PRIMARY KEY forever: a duplicate
 returns the first result whether it was days ago or before a server restart.
+
+Nothing here can act as a terminal or a resident: terminals are stored as Ed25519 public
+keys, QR tokens and verifications only as SHA-256 hashes, residents as their id_hash.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import secrets
 import sqlite3
 import threading
 import time
@@ -19,15 +25,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.platform.signing import NONCE_RETENTION_S
+from kiosk.platform.signing import NONCE_RETENTION_S, TerminalKey
 
-DEMO_TERMINAL_ID = "KIOSK-DEMO-0001"
-DEMO_TERMINAL_SECRET = "demo-terminal-secret-change-me"
+log = logging.getLogger(__name__)
 NONCE_PURGE_EVERY_S = 60.0
+# Tables of earlier versions that kept secrets in clear: dropped at start (terminals must be
+# enrolled again with a key pair; QR tokens live five minutes anyway).
+_LEGACY_COLUMNS = {"terminals": "secret", "qr_tokens": "id_number"}
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS terminals (
-    id TEXT PRIMARY KEY, secret TEXT NOT NULL, created_at TEXT NOT NULL,
+    id TEXT PRIMARY KEY, scheme TEXT NOT NULL, public_key TEXT NOT NULL, created_at TEXT NOT NULL,
     last_seen_at TEXT, last_heartbeat TEXT);
 CREATE TABLE IF NOT EXISTS nonces (
     terminal_id TEXT NOT NULL, nonce TEXT NOT NULL, seen_at DOUBLE PRECISION NOT NULL,
@@ -47,8 +55,11 @@ CREATE TABLE IF NOT EXISTS tickets (
     PRIMARY KEY (day, ticket_no));
 CREATE INDEX IF NOT EXISTS tickets_issued ON tickets (day, issued_at);
 CREATE TABLE IF NOT EXISTS qr_tokens (
-    token TEXT PRIMARY KEY, id_number TEXT NOT NULL, expires_at DOUBLE PRECISION NOT NULL,
+    token_hash TEXT PRIMARY KEY, id_hash TEXT NOT NULL, expires_at DOUBLE PRECISION NOT NULL,
     used_at DOUBLE PRECISION);
+CREATE TABLE IF NOT EXISTS verifications (
+    id_hash TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, resident_hash TEXT NOT NULL,
+    expires_at DOUBLE PRECISION NOT NULL);
 """
 _COMMANDS_SQLITE = """
 CREATE TABLE IF NOT EXISTS commands (
@@ -83,13 +94,15 @@ class NewItem:
     sealed_kid: str | None
     sealed_blob: str | None
     reason: str | None = None
+    resident_hash: str | None = None  # whose application (from the sealed data), for scoping
 
 
 class Storage:
     def __init__(self, url: str) -> None:
         self.url = url
         self._lock = threading.RLock()
-        self._secrets: dict[str, str] = {}
+        self._keys: dict[str, TerminalKey] = {}  # cache of enrolled public keys
+        self._demo: dict[str, TerminalKey] = {}
         self._last_purge = 0.0
         self._durable = True
         if url.startswith(("postgresql://", "postgres://")):
@@ -141,13 +154,30 @@ class Storage:
                 raise
             self._conn.execute("COMMIT")
 
+    def _columns(self, table: str) -> set[str] | None:
+        """Column names of a table, None if it does not exist."""
+        if self.dialect == "postgresql":
+            rows = self._exec(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                (table,),
+            ).fetchall()
+        else:
+            rows = [(r[1],) for r in self._exec(f"PRAGMA table_info({table})").fetchall()]
+        return {r[0] for r in rows} or None
+
     def _create(self) -> None:
         ddl = _TABLES + (_COMMANDS_PG if self.dialect == "postgresql" else _COMMANDS_SQLITE)
         with self._tx():
+            for table, column in _LEGACY_COLUMNS.items():
+                if column in (self._columns(table) or ()):
+                    log.warning("dropping table %s of an earlier version: it kept %s in clear",
+                                table, column)  # fmt: skip
+                    self._exec(f"DROP TABLE {table}")
             for statement in (ddl + _COMMANDS_INDEX).split(";"):
                 if statement.strip():
                     self._exec(statement)
-        self.add_terminal(DEMO_TERMINAL_ID, DEMO_TERMINAL_SECRET, replace=False)
+            if "resident_hash" not in (self._columns("items") or ()):
+                self._exec("ALTER TABLE items ADD COLUMN resident_hash TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -155,25 +185,35 @@ class Storage:
 
     # --- terminals and nonces ----------------------------------------------------------
 
-    def add_terminal(self, terminal_id: str, secret: str, *, replace: bool = True) -> None:
-        action = "DO UPDATE SET secret = excluded.secret" if replace else "DO NOTHING"
+    def enroll(self, terminal_id: str, public_key_b64: str) -> None:
+        """Enroll (or re-key) a terminal by its Ed25519 public key: the only credential kept."""
         with self._tx():
             self._exec(
-                f"INSERT INTO terminals (id, secret, created_at) VALUES (?, ?, ?) "
-                f"ON CONFLICT (id) {action}",
-                (terminal_id, secret, utc_now_iso()),
+                "INSERT INTO terminals (id, scheme, public_key, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET scheme = excluded.scheme, "
+                "public_key = excluded.public_key",
+                (terminal_id, "ed25519", public_key_b64, utc_now_iso()),
             )
-        self._secrets.pop(terminal_id, None)
+        self._keys.pop(terminal_id, None)
 
-    def secret_for(self, terminal_id: str) -> str | None:
-        if terminal_id in self._secrets:
-            return self._secrets[terminal_id]
+    def add_demo_terminal(self, terminal_id: str, secret: str) -> None:
+        """Demo only (built-in platform, `serve --demo`): accept a shared HMAC secret for this
+        terminal while this process runs. Kept in memory, never in the database."""
+        self._demo[terminal_id] = TerminalKey("hmac-sha256", secret)
+
+    def terminal_key(self, terminal_id: str) -> TerminalKey | None:
+        if terminal_id in self._demo:
+            return self._demo[terminal_id]
+        if terminal_id in self._keys:
+            return self._keys[terminal_id]
         with self._lock:
-            row = self._exec("SELECT secret FROM terminals WHERE id = ?", (terminal_id,)).fetchone()
-        if row is None:
+            row = self._exec(
+                "SELECT scheme, public_key FROM terminals WHERE id = ?", (terminal_id,)
+            ).fetchone()
+        if row is None or row[0] != "ed25519":
             return None
-        self._secrets[terminal_id] = row[0]
-        return row[0]
+        key = self._keys[terminal_id] = TerminalKey("ed25519", row[1])
+        return key
 
     def remember_nonce(self, terminal_id: str, nonce: str, now: float) -> bool:
         """Store a nonce; False if it was seen within the retention window."""
@@ -233,18 +273,20 @@ class Storage:
                     reference = None
                     if item.reason is None:
                         number += 1
-                        reference = f"ZW{day}{number:08d}"
+                        # The random tail: a reference cannot be guessed from the one before.
+                        reference = f"ZW{day}{number:06d}{secrets.randbelow(10**6):06d}"
                     status = "rejected" if item.reason else "accepted"
                     cur = self._exec(
                         "INSERT INTO items (key, terminal_id, kind, stream, seq, local_ref, status,"
                         " reference, reason, first_seen_at, created_at, attempt, display,"
-                        " sealed_kid, sealed_blob) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                        " sealed_kid, sealed_blob, resident_hash)"
+                        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
                         " ON CONFLICT (key) DO NOTHING",
                         (
                             key, terminal_id, item.kind, item.stream, item.seq, item.local_ref,
                             status, reference, item.reason, seen_at, item.created_at,
                             item.attempt, json.dumps(item.display, ensure_ascii=False),
-                            item.sealed_kid, item.sealed_blob,
+                            item.sealed_kid, item.sealed_blob, item.resident_hash,
                         ),
                     )  # fmt: skip
                     if cur.rowcount == 1:
@@ -265,13 +307,18 @@ class Storage:
                 results.append(_as_repeat(first))
         return results
 
-    def find_item(self, reference: str) -> dict[str, Any] | None:
-        """By platform reference, or by the terminal's local_ref printed on an offline receipt."""
+    def find_item(
+        self, reference: str, terminal_id: str, resident_hash: str | None = None
+    ) -> dict[str, Any] | None:
+        """By platform reference, or by the terminal's local_ref printed on an offline receipt;
+        only an item this terminal submitted, or one of the verified resident's."""
         with self._lock:
             row = self._exec(
                 "SELECT key, kind, local_ref, status, reference, first_seen_at, display "
-                "FROM items WHERE reference = ? OR local_ref = ? LIMIT 1",
-                (reference, reference),
+                "FROM items WHERE (reference = ? OR local_ref = ?) "
+                "AND (terminal_id = ? OR (resident_hash IS NOT NULL AND resident_hash = ?)) "
+                "LIMIT 1",
+                (reference, reference, terminal_id, resident_hash or ""),
             ).fetchone()
         if row is None:
             return None
@@ -347,19 +394,20 @@ class Storage:
             return None
         return {"last_seen_at": row[0], "last_heartbeat": json.loads(row[1]) if row[1] else None}
 
-    def add_qr_token(self, token: str, id_number: str, expires_at: float) -> None:
+    def add_qr_token(self, token: str, id_hash: str, expires_at: float) -> None:
         with self._tx():
             self._exec(
-                "INSERT INTO qr_tokens (token, id_number, expires_at) VALUES (?, ?, ?)",
-                (token, id_number, expires_at),
+                "INSERT INTO qr_tokens (token_hash, id_hash, expires_at) VALUES (?, ?, ?)",
+                (_digest(token), id_hash, expires_at),
             )
 
     def use_qr_token(self, token: str, now: float | None = None) -> tuple[str | None, str]:
-        """(id_number, "ok") or (None, why): tokens are single-use and expire."""
+        """(id_hash, "ok") or (None, why): tokens are single-use and expire."""
         now = time.time() if now is None else now
         with self._tx():
             row = self._exec(
-                "SELECT id_number, expires_at, used_at FROM qr_tokens WHERE token = ?", (token,)
+                "SELECT id_hash, expires_at, used_at FROM qr_tokens WHERE token_hash = ?",
+                (_digest(token),),
             ).fetchone()
             if row is None:
                 return None, "unknown_token"
@@ -367,8 +415,39 @@ class Storage:
                 return None, "token_already_used"
             if row[1] < now:
                 return None, "token_expired"
-            self._exec("UPDATE qr_tokens SET used_at = ? WHERE token = ?", (now, token))
+            self._exec(
+                "UPDATE qr_tokens SET used_at = ? WHERE token_hash = ?", (now, _digest(token))
+            )
         return row[0], "ok"
+
+    def add_verification(
+        self, verification_id: str, terminal_id: str, resident_hash: str, expires_at: float
+    ) -> None:
+        with self._tx():
+            self._exec("DELETE FROM verifications WHERE expires_at < ?", (time.time(),))
+            self._exec(
+                "INSERT INTO verifications (id_hash, terminal_id, resident_hash, expires_at) "
+                "VALUES (?, ?, ?, ?)",
+                (_digest(verification_id), terminal_id, resident_hash, expires_at),
+            )
+
+    def verified_resident(
+        self, verification_id: str, terminal_id: str, now: float | None = None
+    ) -> str | None:
+        """The resident_hash a live verification of this terminal vouches for, else None."""
+        now = time.time() if now is None else now
+        with self._lock:
+            row = self._exec(
+                "SELECT resident_hash FROM verifications WHERE id_hash = ? AND terminal_id = ? "
+                "AND expires_at >= ?",
+                (_digest(verification_id), terminal_id, now),
+            ).fetchone()
+        return row[0] if row else None
+
+
+def _digest(secret: str) -> str:
+    """How a bearer secret (QR token, verification id) is kept: a leaked table gives nothing."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _as_repeat(first: dict[str, Any]) -> dict[str, Any]:

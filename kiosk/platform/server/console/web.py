@@ -274,7 +274,7 @@ class Console:
         if command not in CONSOLE_COMMANDS:
             return JSONResponse({"error": "invalid_request",
                                  "reason": "command must be one of " + ", ".join(CONSOLE_COMMANDS)}, 422)  # fmt: skip
-        if self.tables.storage.secret_for(terminal_id) is None:
+        if self.tables.storage.terminal_key(terminal_id) is None:
             return JSONResponse({"error": "unknown_terminal", "reason": terminal_id}, 404)
         command_id = self.fleet.command(terminal_id, command, message, actor, time.time())
         self.audit(request, actor, f"command_{command}", terminal_id, f"#{command_id} {message}")
