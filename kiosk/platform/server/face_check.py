@@ -14,6 +14,10 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 FACE_MIN_PX = 96  # a face crop smaller than this cannot be matched
 FACE_MAX_PX = 4096  # larger than any camera frame a terminal sends
@@ -42,12 +46,14 @@ def check_face_jpeg(b64: str) -> str | None:
             image.draft("L", (width, height))  # decode straight to grey, no colour copy
             gray = image.convert("L")
             gray.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:  # Pillow's own header check: even larger
+        return "image_too_large"
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return "not_jpeg"
     return _one_clear_face(gray)
 
 
-def _one_clear_face(gray: object) -> str | None:
+def _one_clear_face(gray: Image.Image) -> str | None:
     import numpy as np
 
     from kiosk.devices.camera.face import SECOND_FACE_RATIO, detect_faces
