@@ -172,13 +172,13 @@ def test_human_date() -> None:
     assert human_date(TODAY, "en") == "1 December 2026"
 
 
-def test_checks_and_regions_stay_headless() -> None:
+def test_checks_regions_search_and_pinyin_stay_headless() -> None:
     """Importable by the journey core, which cannot import Textual."""
     import subprocess
     import sys
 
     probe = (
-        "import sys, kiosk.validation, kiosk.regions; "
+        "import sys, kiosk.validation, kiosk.regions, kiosk.search, kiosk.pinyin; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
