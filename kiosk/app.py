@@ -24,12 +24,14 @@ from textual.widgets import Button
 
 from kiosk.config import KioskConfig
 from kiosk.devices.base import DeviceEvent, EventKind
+from kiosk.display.font import detect
 from kiosk.i18n import LANGUAGES, configure, t
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.countdown import CountdownScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.services import Services
 from kiosk.session import Clock, IdlePhase, IdleTimer, ResidentSession
+from kiosk.speech import Speaker
 from kiosk.widgets.chrome import BottomBar, Translatable
 
 log = logging.getLogger(__name__)
@@ -90,12 +92,21 @@ class KioskApp(App[int], inherit_bindings=False):
             lambda event: self.post_message(DeviceEventMessage(event))
         )
         self.animation_level = "none"
+        # 长辈模式 enlarges the terminal's cells (kitty / xterm); technicians read font_status.
+        self.font = detect(config.ui.font_control, write=self._write_from_thread)
+        self.font_status = self.font.describe()
+        # Spoken prompts (on by default in 长辈模式); status tells a technician why it is silent.
+        self.speaker = Speaker(
+            config.ui.speech, config.ui.speech_rate, variant=config.ui.traditional_variant
+        )
 
     # --- lifecycle -------------------------------------------------------------------
     def on_mount(self) -> None:
         self.title = t("app.title", self.language)
         self.set_class(self.elder, "-elder")
         self.theme = "kiosk-elder" if self.elder else "kiosk"
+        if self.elder:
+            self._switch_font(self.config.ui.elder_font_size)
         self._install_signal_handlers()
         self.push_screen(HomeScreen())
         self.set_interval(0.5, self.check_inactivity, name="inactivity")
@@ -108,6 +119,11 @@ class KioskApp(App[int], inherit_bindings=False):
         if self._start_services:
             self._boot_services()
         self._announce_ready()
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        from kiosk.theme import VARIABLE_DEFAULTS
+
+        return VARIABLE_DEFAULTS
 
     def on_load(self) -> None:
         from kiosk.theme import THEMES
@@ -142,6 +158,7 @@ class KioskApp(App[int], inherit_bindings=False):
 
     def on_unmount(self) -> None:
         self._unsubscribe()
+        self.speaker.stop()
 
     @work(thread=True, exit_on_error=False, group="services", name="start services")
     def _boot_services(self) -> None:
@@ -192,6 +209,7 @@ class KioskApp(App[int], inherit_bindings=False):
         """Drop the resident's data from memory and screen; return to the attract screen."""
         session, self.session = self.session, None
         self.idle.stop()
+        self.speaker.stop()
         if session is not None:
             session.wipe()
             log.info("session ended", extra={"session": session.id, "reason": reason})
@@ -235,6 +253,8 @@ class KioskApp(App[int], inherit_bindings=False):
         if phase is IdlePhase.WARNING:
             if warning is None:
                 self.push_screen(CountdownScreen(self.idle.seconds_left()))
+                seconds = round(self.idle.seconds_left())
+                self.speak(f"{self.t('idle.title')} {self.t('idle.body', s=seconds)}")
             else:
                 warning.set_seconds(self.idle.seconds_left())
         elif phase is IdlePhase.EXPIRED:
@@ -245,6 +265,27 @@ class KioskApp(App[int], inherit_bindings=False):
     def screen_resumed(self, screen: KioskScreen) -> None:
         self._apply_idle_policy(screen)
         screen.show_status(self.status_snapshot())
+        self.speak_step()
+
+    # --- spoken prompts ------------------------------------------------------------------
+    def speak(self, text: str | None) -> None:
+        """Say `text` in the resident's language if speech is on (else stay silent); a new
+        prompt stops the one playing. Never raises: speech is a help, not a step."""
+        if text and self.speaker.wanted(self.elder):
+            self.speaker.say(text, self.language)
+        else:
+            self.speaker.stop()
+
+    def speak_step(self) -> None:
+        """Say the current step's main prompt (after a step change, a language switch, or
+        turning 长辈模式 on)."""
+        screen = self.screen if self.screen_stack else None
+        self.speak(screen.spoken_prompt() if isinstance(screen, KioskScreen) else None)
+
+    def repeat_prompt(self) -> None:
+        """The 🔊 重听 button: the last prompt again, even if it was stopped."""
+        if self.speaker.wanted(self.elder):
+            self.speaker.repeat()
 
     def _apply_idle_policy(self, screen: KioskScreen | None = None) -> None:
         screen = screen or (self.screen if isinstance(self.screen, KioskScreen) else None)
@@ -274,13 +315,16 @@ class KioskApp(App[int], inherit_bindings=False):
         self.language = language
         self.title = t("app.title", language)
         self._retranslate()
+        self.speak_step()
 
     def set_elder(self, on: bool) -> None:
+        self._switch_font(self.config.ui.elder_font_size if on else self.config.ui.font_size)
         self.elder = on
         self.set_class(on, "-elder")
         self.theme = "kiosk-elder" if on else "kiosk"
         self._apply_idle_policy()
         self._retranslate()
+        self.speak_step()
 
     def _retranslate(self) -> None:
         for screen in self.screen_stack:
@@ -292,6 +336,26 @@ class KioskApp(App[int], inherit_bindings=False):
             if isinstance(screen, KioskScreen):
                 screen.retranslate()
                 screen.show_status(self.status_snapshot())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="font", name="font size")
+    def _switch_font(self, points: float) -> None:
+        """Ask the terminal for larger (or normal) cells; it re-lays us out on SIGWINCH.
+        A terminal that cannot is a technician's matter: logged, never shown to a resident."""
+        from kiosk.display.font import FontSwitchError
+
+        try:
+            self.font.set_size(points)
+            self.font_status = f"{self.font.describe()}: {points:g} pt"
+        except FontSwitchError as exc:
+            self.font_status = f"font switch failed: {exc}"
+            log.warning("font switch failed", extra={"error": str(exc)})
+
+    def _write_from_thread(self, text: str) -> None:
+        def write() -> None:
+            if self._driver is not None:
+                self._driver.write(text)
+
+        self.call_from_thread(write)
 
     STAFF_TAPS, STAFF_TAP_WINDOW_S = 5, 3.0
 
@@ -348,6 +412,8 @@ class KioskApp(App[int], inherit_bindings=False):
             self.set_elder(not self.elder)
         elif button_id == "chrome-staff":
             self.call_staff()
+        elif button_id == "chrome-repeat":
+            self.repeat_prompt()
         elif button_id == "chrome-home":
             # "首页" means "I am done": the next person must inherit nothing.
             self.end_session("home")

@@ -25,6 +25,7 @@ COMMANDS = (
     "outbox",
     "platform",
     "bench",
+    "speech",
 )
 
 

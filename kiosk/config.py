@@ -344,7 +344,7 @@ class UiConfig(_Section):
     speech_rate: int = Field(150, ge=80, le=300)  # espeak-ng words per minute
     font_control: Literal["auto", "kitty", "xterm", "none"] = "auto"  # how 长辈模式 enlarges cells
     font_size: float = Field(14, ge=6, le=96)  # terminal font size in normal mode (points)
-    elder_font_size: float = Field(30, ge=6, le=160)  # the same in 长辈模式: ~64x20 cells at 1080p
+    elder_font_size: float = Field(34, ge=6, le=160)  # the same in 长辈模式: ~70x20 cells at 1080p
 
 
 class StaffConfig(_Section):

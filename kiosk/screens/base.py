@@ -41,6 +41,10 @@ class KioskScreen(Screen):
         elif self.is_attached:
             self._next = step
 
+    def spoken_prompt(self) -> str | None:
+        """This step's main prompt, in the resident's language, for speech (None: silent)."""
+        return None
+
     def retranslate(self) -> None:
         """Called after a language switch, after every Translatable widget re-read its text."""
 

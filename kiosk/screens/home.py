@@ -57,6 +57,9 @@ class HomeScreen(KioskScreen):
             self.query_one("#home-message", TLabel).display = False
             self.app.open_journey(button_id.removeprefix("home-"))  # type: ignore[attr-defined]
 
+    def spoken_prompt(self) -> str | None:
+        return self.app.t("home.hint")  # type: ignore[attr-defined]
+
     def forget_resident(self) -> None:
         self.query_one("#home-message", TLabel).display = False
 
