@@ -20,6 +20,9 @@ APT_PACKAGES=(
 [[ $extra == test ]] && APT_PACKAGES+=(postgresql xvfb imagemagick x11-apps xauth)
 # The operators' console tests drive a real headless browser through selenium.
 [[ $extra == test ]] && APT_PACKAGES+=(chromium chromium-driver)
+# Certificates: PDFs to text and PNG (pdftotext, pdftoppm, pdfsig); their verification page
+# runs in the same headless browser.
+[[ $extra == test ]] && APT_PACKAGES+=(poppler-utils)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

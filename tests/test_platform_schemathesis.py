@@ -22,6 +22,8 @@ from kiosk.platform.embedded import EmbeddedPlatform
 from kiosk.platform.openapi import DOCUMENT_PATH
 from kiosk.platform.signing import sign_request
 
+# A PDF body (POST /v1/verify/{code}) goes on the wire as raw bytes, like any binary upload.
+schemathesis.serializer.alias("application/pdf", "application/octet-stream")
 schema = schemathesis.openapi.from_path(str(DOCUMENT_PATH))
 schema.config.generation.update(
     modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE],

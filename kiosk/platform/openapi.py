@@ -19,14 +19,16 @@ from kiosk.platform import schemas as s
 
 DOCUMENT_PATH = Path(__file__).with_name("openapi.yaml")
 REF = "#/components/schemas/{model}"
+PDF = "application/pdf"  # a request or response that is a PDF document, not JSON
+_PDF_CONTENT = {PDF: {"schema": {"type": "string", "format": "binary"}}}
 
 _RESPONSE_MODELS = [
     s.ErrorBody, s.Health, s.BatchResponse, s.Catalog, s.VerifyResult, s.Record,
-    s.Progress, s.Ticket, s.HeartbeatResponse, s.PublicKey,
+    s.Progress, s.Ticket, s.HeartbeatResponse, s.PublicKey, s.CertificateIssued, s.Verification,
 ]  # fmt: skip
 _REQUEST_MODELS = [
     s.BatchRequest, s.FaceVerifyRequest, s.QrVerifyRequest, s.TicketRequest,
-    s.HeartbeatRequest,
+    s.HeartbeatRequest, s.CertificateRequest,
 ]  # fmt: skip
 
 # (method, path, operationId, summary, request model, response model, extra statuses, signed)
@@ -49,6 +51,17 @@ ROUTES: list[tuple[str, str, str, str, str | None, str | None, tuple[int, ...], 
      "TicketRequest", "Ticket", (400, 404, 422), True),
     ("post", "/v1/heartbeat", "heartbeat", "Terminal status; the reply carries pending commands",
      "HeartbeatRequest", "HeartbeatResponse", (400, 422), True),
+    ("post", "/v1/certificates", "issue_certificate",
+     "Issue a certificate (证明) as a signed A4 PDF with a verification code",
+     "CertificateRequest", "CertificateIssued", (400, 403, 404, 422), True),
+    ("get", "/v1/certificates/{code}/pdf", "certificate_pdf",
+     "The signed PDF of a certificate; only for the terminal that issued it", None, PDF, (404,), True),
+    ("get", "/v1/verify/{code}", "verify_certificate",
+     "Public: is this code a certificate the platform issued, and does its signature hold",
+     None, "Verification", (), False),
+    ("post", "/v1/verify/{code}", "verify_certificate_file",
+     "Public: is this PDF file exactly the certificate issued under the code",
+     PDF, "Verification", (413,), False),
 ]  # fmt: skip
 
 _STATUS_TEXT = {
@@ -57,7 +70,7 @@ _STATUS_TEXT = {
     401: "bad_signature, stale_timestamp or replayed",
     403: "verification_required: no live verification of this resident at this terminal",
     404: "Not found",
-    413: "Batch over 1000 items or 8 MB",
+    413: "Body too large (a batch over 1000 items or 8 MB; a PDF over 4 MB)",
     422: "Body or parameters violate the schema",
     429: "Rate limited; see Retry-After",
     503: "Temporarily unavailable; may carry Retry-After",
@@ -69,6 +82,7 @@ _PARAMETERS = {
         "enum": ["social_insurance", "medical_insurance", "housing_fund"],
     },
     "reference": {"type": "string", "pattern": s.REFERENCE_PATTERN},
+    "code": {"type": "string", "pattern": s.CERTIFICATE_CODE_PATTERN},
 }
 
 
@@ -96,7 +110,9 @@ def build_document() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for method, path, op_id, summary, request, response, extra, signed in ROUTES:
         ok: dict[str, Any] = {"description": "OK"}
-        if response:
+        if response == PDF:
+            ok["content"] = _PDF_CONTENT
+        elif response:
             ok["content"] = {"application/json": {"schema": {"$ref": REF.format(model=response)}}}
         elif op_id == "openapi":
             ok["content"] = {"application/json": {"schema": {"type": "object"}}}
@@ -133,7 +149,9 @@ def build_document() -> dict[str, Any]:
                            "schema": {"type": "string"}})  # fmt: skip
         if params:
             operation["parameters"] = params
-        if request:
+        if request == PDF:
+            operation["requestBody"] = {"required": True, "content": _PDF_CONTENT}
+        elif request:
             operation["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": {"$ref": REF.format(model=request)}}}}  # fmt: skip
         operation["security"] = [{"terminal_signature": []}] if signed else []
@@ -146,7 +164,8 @@ def build_document() -> dict[str, Any]:
             "x-kiosk-version": __version__,
             "description": (
                 "Signed JSON API between self-service terminals and the platform. Every request "
-                "except /v1/health and /v1/openapi.json carries X-Terminal-Id, X-Timestamp "
+                "except /v1/health, /v1/openapi.json and the public /v1/verify/{code} carries "
+                "X-Terminal-Id, X-Timestamp "
                 "(unix s), X-Nonce (32 hex) and X-Signature = hex(Ed25519 signature by the "
                 "terminal's enrolled key of METHOD\\nPATH_WITH_QUERY\\nTIMESTAMP\\nNONCE\\n"
                 "sha256_hex(body)); demo terminals only: hex(HMAC-SHA256(secret, same string))."

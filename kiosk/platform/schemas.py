@@ -299,3 +299,56 @@ class PublicKey(Model):
     kid: str
     algorithm: str
     public_key_pem: str
+
+
+# --- certificates (证明) and their public verification ----------------------------------------
+
+CERTIFICATE_CODE_PATTERN = r"^[2-9A-HJ-NP-Z]{4}(-[2-9A-HJ-NP-Z]{4}){3}$"
+VerificationStatus = Literal["genuine", "tampered", "unknown"]
+
+
+class CertificateRequest(Model):
+    service_code: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Z]+[0-9]+$")]
+    id_hash: Annotated[str, Field(pattern=ID_HASH_PATTERN)]
+    options: dict[str, Annotated[str, Field(max_length=64)]] = Field(
+        default_factory=dict,
+        max_length=8,
+        description="the service's form choices, e.g. months, purpose, scope, year_from",
+    )
+
+
+class CertificateFacts(Model):
+    """What a certificate certifies, masked: shown on the verification page to anyone."""
+
+    code: str
+    certificate_no: str
+    service_code: str
+    title: str
+    certifies: str
+    authority: str
+    issued_at: str = Field(description="ISO 8601 UTC")
+    sha256: str = Field(description="of the signed PDF as issued")
+
+
+class CertificateIssued(CertificateFacts):
+    verify_url: str
+    pdf_path: str = Field(description="GET it (signed, issuing terminal only) for the PDF")
+    size: int
+
+
+class SignatureReport(Model):
+    valid: bool
+    intact: bool
+    trusted: bool
+    whole_file: bool
+    signer: str
+    signed_at: str | None
+    reason: str
+
+
+class Verification(Model):
+    code: str
+    status: VerificationStatus
+    reason: str = Field(description="e.g. issued, identical_to_issued, digest_mismatch, damaged")
+    certificate: CertificateFacts | None = None
+    signature: SignatureReport | None = None

@@ -20,14 +20,16 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from kiosk import __version__
@@ -36,10 +38,16 @@ from kiosk.offline import crypto
 from kiosk.platform import schemas as s
 from kiosk.platform.jsonsafe import TooDeep, check_depth
 from kiosk.platform.openapi import build_document
+from kiosk.platform.server.certificates.authority import ensure_authority
 from kiosk.platform.server.console.settings import ConsoleSettings
 from kiosk.platform.server.console.web import Console
 from kiosk.platform.server.db import NewItem, Storage, utc_now_iso
-from kiosk.platform.server.demo_data import TICKET_PREFIX, DemoData, id_number_acceptable
+from kiosk.platform.server.demo_data import (
+    TICKET_PREFIX,
+    DemoData,
+    Resident,
+    id_number_acceptable,
+)
 from kiosk.platform.server.face_check import check_face_jpeg
 from kiosk.platform.server.faults import Fault, FaultInjector, FaultMiddleware
 from kiosk.platform.signing import (
@@ -47,6 +55,9 @@ from kiosk.platform.signing import (
     resident_id_hash,
     verify_request,
 )
+
+if TYPE_CHECKING:
+    from kiosk.platform.server.certificates.issuing import IssuedCertificate
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +113,7 @@ class PlatformServer:
             key = crypto.generate_keypair(private_path, self.public_key_path)
         self.kid = crypto.key_id(key.public_key())
         self.private_keys = {self.kid: key}
+        self.authority = ensure_authority(self.data_dir)
         self.faults = FaultInjector()
         for fault in faults:
             self.faults.add(fault)
@@ -137,6 +149,11 @@ class PlatformServer:
             Route("/v1/applications/{reference}", signed(self.progress), methods=["GET"]),
             Route("/v1/queue/tickets", signed(self.issue_ticket), methods=["POST"]),
             Route("/v1/heartbeat", signed(self.heartbeat), methods=["POST"]),
+            Route("/v1/certificates", signed(self.issue_certificate), methods=["POST"]),
+            Route("/v1/certificates/{code}/pdf", signed(self.certificate_pdf), methods=["GET"]),
+            Route("/v1/verify/{code}", self.verify_certificate, methods=["GET", "POST"]),
+            Route("/verify", self.verify_lookup_page, methods=["GET"]),
+            Route("/verify/{code}", self.verify_page, methods=["GET"]),
             Route("/_admin/faults", self.admin_faults, methods=["GET", "POST", "DELETE"]),
             Route("/_admin/commands", self.admin_commands, methods=["POST"]),
             *self.console.routes(),
@@ -379,6 +396,106 @@ class PlatformServer:
         commands = self.storage.heartbeat(terminal_id, report, req.acked_commands)
         commands = self.console.on_heartbeat(terminal_id, req, commands)
         return JSONResponse({"server_time": utc_now_iso(), "commands": commands})
+
+    # --- certificates ------------------------------------------------------------------
+
+    async def issue_certificate(self, request: Request, terminal_id: str, body: bytes) -> Response:
+        from kiosk.platform.server.certificates.content import CertificateRequestError
+
+        req: s.CertificateRequest = self._model(s.CertificateRequest, self._json(body))
+        if req.service_code not in self.demo.services:
+            return error(404, "unknown_service", f"no service {req.service_code!r} in the catalog")
+        # A certificate is personal data: only within a live verification of this resident
+        # at this terminal, and unknown residents get the same answer as unverified ones.
+        if self._verified_resident(request, terminal_id) != req.id_hash:
+            return error(403, "verification_required",
+                         f"verify the resident at this terminal first ({HEADER_VERIFICATION})")  # fmt: skip
+        resident = self.demo.by_hash.get(req.id_hash)
+        if resident is None:
+            return error(404, "unknown_resident", "no resident with this id_hash")
+        base = str(request.base_url)
+        try:  # layout and signing take a fifth of a second: off the event loop
+            issued = await run_in_threadpool(self._issue, req, resident, base)
+        except CertificateRequestError as exc:
+            return error(422, "invalid_request", str(exc))
+        record = {
+            "code": issued.code, "certificate_no": issued.certificate_no,
+            "service_code": issued.service_code, "resident_hash": resident.id_hash,
+            "terminal_id": terminal_id, "title": issued.title, "certifies": issued.certifies,
+            "authority": issued.authority, "issued_at": issued.issued_at, "sha256": issued.sha256,
+        }  # fmt: skip
+        self.storage.add_certificate(record, issued.pdf)
+        log.info("issued certificate %s (%s)", issued.certificate_no, issued.service_code)
+        answer = s.CertificateIssued(
+            **{k: v for k, v in record.items() if k not in ("resident_hash", "terminal_id")},
+            verify_url=f"{base.rstrip('/')}/verify/{issued.code}",
+            pdf_path=f"/v1/certificates/{issued.code}/pdf",
+            size=len(issued.pdf),
+        )
+        return JSONResponse(answer.model_dump())
+
+    def _issue(self, req: s.CertificateRequest, resident: Resident, base: str) -> IssuedCertificate:
+        from kiosk.platform.server.certificates.content import build_content
+        from kiosk.platform.server.certificates.issuing import issue
+
+        content = build_content(req.service_code, resident, req.options)
+        return issue(content, self.authority, base)
+
+    async def certificate_pdf(self, request: Request, terminal_id: str, body: bytes) -> Response:
+        code = request.path_params["code"]
+        found = self.storage.certificate(code)
+        # Only the terminal that printed it may fetch the document again (least privilege);
+        # anyone else learns nothing, not even that the code exists.
+        if found is None or found["terminal_id"] != terminal_id:
+            return error(404, "unknown_certificate", "no certificate with this code")
+        pdf = self.storage.certificate_pdf(code) or b""
+        return Response(pdf, 200, {"Content-Disposition": f'inline; filename="{code}.pdf"'},
+                        media_type="application/pdf")  # fmt: skip
+
+    async def verify_certificate(self, request: Request) -> Response:
+        from kiosk.platform.server.certificates.verifying import MAX_UPLOAD_BYTES
+
+        code = request.path_params["code"]
+        if request.method == "POST":
+            try:
+                held = await _read_body(request, MAX_UPLOAD_BYTES)
+            except BadRequest as exc:
+                return error(exc.status, exc.code, exc.reason)
+            return JSONResponse((await self._verification(code, held)).model_dump())
+        return JSONResponse((await self._verification(code)).model_dump())
+
+    async def verify_page(self, request: Request) -> Response:
+        from kiosk.platform.server.certificates.page import verification_html
+
+        found = await self._verification(request.path_params["code"])
+        return HTMLResponse(verification_html(found), 404 if found.status == "unknown" else 200)
+
+    async def verify_lookup_page(self, request: Request) -> Response:
+        from kiosk.platform.server.certificates.page import lookup_html
+
+        return HTMLResponse(lookup_html())
+
+    async def _verification(self, raw_code: str, held: bytes | None = None) -> s.Verification:
+        """The stored document's own check, or (with `held`) whether a file is that document."""
+        from kiosk.platform.server.certificates.issuing import normalise_code
+        from kiosk.platform.server.certificates.verifying import check_file
+
+        code = normalise_code(raw_code)[:19]
+        found = self.storage.certificate(code)
+        if found is None:
+            return s.Verification(code=code, status="unknown", reason="unknown_code")
+        facts = s.CertificateFacts(**{k: v for k, v in found.items()
+                                      if k not in ("resident_hash", "terminal_id")})  # fmt: skip
+        issued = self.storage.certificate_pdf(code) or b""
+        ca = self.authority.ca_cert
+        checked = await run_in_threadpool(check_file, issued if held is None else held,
+                                          found["sha256"], ca)  # fmt: skip
+        reason = "issued" if held is None and checked.status == "genuine" else checked.reason
+        return s.Verification(
+            code=code, status="genuine" if checked.status == "genuine" else "tampered",
+            reason=reason, certificate=facts,
+            signature=s.SignatureReport(**asdict(checked.signature)),
+        )  # fmt: skip
 
     def open_application(self, reference: str) -> dict[str, Any] | None:
         """The sealed personal data of an application (by reference or local_ref), opened

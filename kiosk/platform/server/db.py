@@ -72,6 +72,17 @@ CREATE TABLE IF NOT EXISTS commands (
     command TEXT NOT NULL, issued_at TEXT NOT NULL, acked_at TEXT);
 """
 _COMMANDS_INDEX = "CREATE INDEX IF NOT EXISTS commands_pending ON commands (terminal_id, acked_at);"
+# Issued certificates: the signed PDF itself is kept so the verification page can re-check
+# its signature and compare a file someone holds byte for byte.
+_CERTIFICATES = """
+CREATE TABLE IF NOT EXISTS certificates (
+    code TEXT PRIMARY KEY, certificate_no TEXT NOT NULL, service_code TEXT NOT NULL,
+    resident_hash TEXT NOT NULL, terminal_id TEXT NOT NULL, title TEXT NOT NULL,
+    certifies TEXT NOT NULL, authority TEXT NOT NULL, issued_at TEXT NOT NULL,
+    sha256 TEXT NOT NULL, pdf {blob} NOT NULL);
+"""
+CERTIFICATE_FIELDS = ("code", "certificate_no", "service_code", "resident_hash", "terminal_id",
+                      "title", "certifies", "authority", "issued_at", "sha256")  # fmt: skip
 
 
 def utc_now_iso(now: float | None = None) -> str:
@@ -166,7 +177,9 @@ class Storage:
         return {r[0] for r in rows} or None
 
     def _create(self) -> None:
-        ddl = _TABLES + (_COMMANDS_PG if self.dialect == "postgresql" else _COMMANDS_SQLITE)
+        pg = self.dialect == "postgresql"
+        ddl = _TABLES + (_COMMANDS_PG if pg else _COMMANDS_SQLITE)
+        ddl += _CERTIFICATES.format(blob="BYTEA" if pg else "BLOB")
         with self._tx():
             for table, column in _LEGACY_COLUMNS.items():
                 if column in (self._columns(table) or ()):
@@ -443,6 +456,31 @@ class Storage:
                 (_digest(verification_id), terminal_id, now),
             ).fetchone()
         return row[0] if row else None
+
+
+    # --- certificates -------------------------------------------------------------------
+
+    def add_certificate(self, record: dict[str, str], pdf: bytes) -> None:
+        names = ", ".join(CERTIFICATE_FIELDS)
+        marks = ", ".join("?" * (len(CERTIFICATE_FIELDS) + 1))
+        with self._tx():
+            self._exec(
+                f"INSERT INTO certificates ({names}, pdf) VALUES ({marks})",
+                [record[name] for name in CERTIFICATE_FIELDS] + [pdf],
+            )
+
+    def certificate(self, code: str) -> dict[str, str] | None:
+        """What was issued under a verification code (without the PDF), or None."""
+        with self._lock:
+            row = self._exec(
+                f"SELECT {', '.join(CERTIFICATE_FIELDS)} FROM certificates WHERE code = ?", (code,)
+            ).fetchone()
+        return None if row is None else dict(zip(CERTIFICATE_FIELDS, row, strict=True))
+
+    def certificate_pdf(self, code: str) -> bytes | None:
+        with self._lock:
+            row = self._exec("SELECT pdf FROM certificates WHERE code = ?", (code,)).fetchone()
+        return None if row is None else bytes(row[0])
 
 
 def _digest(secret: str) -> str:
