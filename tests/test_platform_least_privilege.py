@@ -51,6 +51,8 @@ SIGNED_REQUESTS = [
     ("GET", "/v1/applications/ZW2026010100000100000", None),
     ("POST", "/v1/queue/tickets", {"service_code": "SB001"}),
     ("POST", "/v1/heartbeat", {"version": "x"}),
+    ("POST", "/v1/certificates", {"service_code": "SB001", "id_hash": _HASH}),
+    ("GET", "/v1/certificates/2222-3333-4444-5555/pdf", None),
 ]
 
 
