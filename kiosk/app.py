@@ -25,7 +25,8 @@ from textual.widgets import Button
 from kiosk.config import KioskConfig
 from kiosk.devices.base import DeviceEvent, EventKind
 from kiosk.display.font import detect
-from kiosk.i18n import LANGUAGES, configure, t
+from kiosk.hant import to_hant
+from kiosk.i18n import LANGUAGES, configure, t, variant
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.countdown import CountdownScreen
 from kiosk.screens.home import HomeScreen
@@ -485,11 +486,20 @@ class KioskApp(App[int], inherit_bindings=False):
             else ""
         )
         return {
-            "terminal": self.config.terminal.name,
+            "terminal": self.terminal_name(),
             "network": network,
             "network_text": network_text,
             "degraded_text": degraded,
         }
+
+    def terminal_name(self) -> str:
+        """The terminal's name in the resident's language (繁體 by OpenCC)."""
+        terminal = self.config.terminal
+        if self.language == "en":
+            return terminal.name_en or terminal.name
+        if self.language == "zh-Hant":
+            return to_hant(terminal.name, variant())
+        return terminal.name
 
     def refresh_status(self) -> None:
         try:

@@ -319,6 +319,7 @@ def _https_only(url: str) -> str:
 class TerminalConfig(_Section):
     id: str = Field("KIOSK-DEMO-0001", min_length=1, max_length=64)
     name: str = "示范政务服务一体机"
+    name_en: str = "Demo Government Services Kiosk"  # shown to English-speaking residents
     location: str = "示范服务大厅"
     data_dir: Path = Path("~/.local/share/kiosk")
     log_dir: Path | None = None  # default: <data_dir>/logs
