@@ -31,8 +31,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--demo", action="store_true",
                    help="also accept the demo terminal KIOSK-DEMO-0001 with its PUBLIC secret "
                         "(demos and tests only)")  # fmt: skip
+    q.add_argument("--quiet", action="store_true", help="no access log (load runs)")
     server_args(q)
     q.set_defaults(handler=serve)
+
+    q = psub.add_parser("load", help="simulate N terminals against platform servers on loopback "
+                                     "(PostgreSQL) and report what they sustain")  # fmt: skip
+    q.add_argument("--terminals", type=int, default=1000, help="simulated terminals (max 50000)")
+    q.add_argument("--minutes", type=float, default=2.0, help="run time per step (max 30)")
+    q.add_argument("--steps", help="comma-separated terminal counts to ramp through "
+                                   "(default: just --terminals)")  # fmt: skip
+    q.add_argument("--servers", type=int, default=2, help="server processes (default 2)")
+    q.add_argument(
+        "--database-url", help="postgresql://… on loopback (default: a throwaway cluster)"
+    )
+    q.add_argument("--json", action="store_true", help="one JSON object per step, then the console")
+    q.set_defaults(handler=load)
 
     q = psub.add_parser("command", help="queue a command for a terminal's next heartbeat")
     q.add_argument("terminal", help="terminal id, e.g. KIOSK-DEMO-0001")
@@ -124,7 +138,8 @@ def serve(args: argparse.Namespace) -> int:
     host = args.host or config.platform.listen_host
     port = config.platform.listen_port if args.port is None else args.port
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     server = PlatformServer(data, url, faults, demo=args.demo)
     where = url.split("@")[-1] if url else str(data / "platform.sqlite3")
@@ -134,7 +149,8 @@ def serve(args: argparse.Namespace) -> int:
               "never expose this server", flush=True)  # fmt: skip
     print(f"public key for terminals: {server.public_key_path}", flush=True)
     try:
-        uvicorn.run(server.app, host=host, port=port, log_level="info", lifespan="off")
+        uvicorn.run(server.app, host=host, port=port, lifespan="off",
+                    log_level="warning" if args.quiet else "info", access_log=not args.quiet)  # fmt: skip
     finally:
         server.close()
     return 0
@@ -207,6 +223,59 @@ def admin_token(args: argparse.Namespace) -> int:
     data.mkdir(parents=True, exist_ok=True)
     print(load_admin_token(data))
     return 0
+
+
+def load(args: argparse.Namespace) -> int:
+    import json
+
+    from kiosk.platform.load import LoadReport, check_bounds, check_loopback, measure
+    from kiosk.platform.pgcluster import NoPostgres
+
+    steps = [int(x) for x in args.steps.split(",")] if args.steps else [args.terminals]
+    try:
+        for n in steps:
+            check_bounds(n, args.minutes)
+        if args.database_url:
+            check_loopback("http://" + args.database_url.split("@")[-1].split("/")[0])
+        if not 1 <= args.servers <= 8:
+            raise ValueError("--servers must be 1 to 8")
+    except ValueError as exc:
+        return fail(str(exc), 2)
+
+    def show(report: LoadReport) -> None:
+        if args.json:
+            print(json.dumps(report.to_json(), ensure_ascii=False), flush=True)
+        else:
+            verdict = "sustained" if report.sustained else "NOT sustained"
+            print(f"{report.terminals:>6} terminals, {report.minutes:g} min: heartbeat p50 "
+                  f"{report.heartbeat_p50_ms} ms, p99 {report.heartbeat_p99_ms} ms (no-op request "
+                  f"p99 {report.health_p99_ms} ms), requests {report.requests}, errors "
+                  f"{report.errors or 0}, generator lag {report.max_lag_s:.2f} s: {verdict}", flush=True)  # fmt: skip
+            for sample in report.error_samples:
+                print(f"    {sample}", flush=True)
+
+    try:
+        reports, timing = measure(steps, args.minutes, servers=args.servers,
+                                  database_url=args.database_url, progress=show)  # fmt: skip
+    except (NoPostgres, RuntimeError) as exc:
+        return fail(str(exc))
+    best = max((r.terminals for r in reports if r.sustained), default=0)
+    summary = {"sustained_terminals": best, "servers": args.servers,
+               "console_terminals": max(steps) if timing else 0,
+               "console_list_ms": timing.list_ms if timing else None,
+               "console_list_p95_ms": timing.list_p95_ms if timing else None,
+               "console_search_ms": timing.search_ms if timing else None,
+               "health_ms": timing.health_ms if timing else None}  # fmt: skip
+    if args.json:
+        print(json.dumps(summary), flush=True)
+    else:
+        print(f"sustained: {best} terminals with heartbeat p99 < 200 ms and no errors "
+              f"({args.servers} server processes, PostgreSQL)")  # fmt: skip
+        if timing:
+            print(f"console terminal list with {max(steps)} terminals: median {timing.list_ms} ms, "
+                  f"p95 {timing.list_p95_ms} ms; search {timing.search_ms} ms "
+                  f"(no-op request {timing.health_ms} ms)")  # fmt: skip
+    return 0 if best else 1
 
 
 def enroll(args: argparse.Namespace) -> int:

@@ -118,7 +118,7 @@ class Fleet:
         else:
             state = "online"
         devices = json.dumps([d.model_dump() for d in req.devices], ensure_ascii=False)
-        with self.t.tx():
+        with self.t.tx(durable=False):  # the next beat says it all again
             before = self.t.one(
                 "SELECT state, alerts FROM console_terminals WHERE id = ?", (terminal_id,)
             )

@@ -78,8 +78,8 @@ class Tables:
                     self.run(statement)
 
     @contextmanager
-    def tx(self) -> Iterator[None]:
-        with self.storage._tx():
+    def tx(self, durable: bool = True) -> Iterator[None]:
+        with self.storage._tx(durable):
             yield
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> Any:
