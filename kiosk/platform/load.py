@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from kiosk.offline import crypto
-from kiosk.platform.signing import sign_request
+from kiosk.platform.signing import Ed25519Signer, sign_request
 from kiosk.platform.testing import DEMO_ID_NUMBER, demo_jpeg
 
 MAX_TERMINALS = 50_000
@@ -99,8 +101,17 @@ def terminal_id(index: int) -> str:
     return f"LOAD-{index:06d}"
 
 
-def terminal_secret(index: int) -> str:
-    return "load-" + hashlib.sha256(f"kiosk-load-{index}".encode()).hexdigest()[:32]
+_KEYS: dict[int, Ed25519Signer] = {}
+
+
+def terminal_signer(index: int) -> Ed25519Signer:
+    """A simulated terminal's Ed25519 key, derived from its number (so a second run or a
+    second generator process signs the same way without a key store)."""
+    signer = _KEYS.get(index)
+    if signer is None:
+        seed = hashlib.sha256(f"kiosk-load-{index}".encode()).digest()
+        signer = _KEYS[index] = Ed25519Signer(Ed25519PrivateKey.from_private_bytes(seed))
+    return signer
 
 
 def check_loopback(url: str) -> tuple[str, int]:
@@ -118,7 +129,8 @@ def check_bounds(terminals: int, minutes: float) -> None:
 
 
 def register(database_url: str | None, data_dir: Path, count: int) -> None:
-    """Register LOAD-000000 … in one transaction (idempotent)."""
+    """Enroll LOAD-000000 … by public key in one transaction (Storage.enroll's statement;
+    one commit per terminal would take minutes at 20,000)."""
     from kiosk.platform.server.db import Storage
 
     storage = Storage.open(data_dir, database_url)
@@ -126,10 +138,11 @@ def register(database_url: str | None, data_dir: Path, count: int) -> None:
         with storage._tx():
             for index in range(count):
                 storage._exec(
-                    "INSERT INTO terminals (id, secret, created_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT (id) DO NOTHING",
-                    (terminal_id(index), terminal_secret(index), "2026-12-01T00:00:00Z"),
-                )
+                    "INSERT INTO terminals (id, scheme, public_key, created_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                    (terminal_id(index), "ed25519", terminal_signer(index).public_key_b64,
+                     "2026-12-01T00:00:00Z"),
+                )  # fmt: skip
     finally:
         storage.close()
 
@@ -197,7 +210,7 @@ class Generator:
         body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
         headers = {}
         if index is not None:
-            headers = sign_request(terminal_secret(index), terminal_id(index), method, path, body)
+            headers = sign_request(terminal_signer(index), terminal_id(index), method, path, body)
         conn = await self.pool.get()
         start = time.perf_counter()
         try:

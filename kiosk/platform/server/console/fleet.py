@@ -118,6 +118,19 @@ class Fleet:
         else:
             state = "online"
         devices = json.dumps([d.model_dump() for d in req.devices], ensure_ascii=False)
+        alerts = ",".join(sort_alerts(list(wanted)))
+        # Nearly every beat changes neither state nor alerts: one statement, no history.
+        same = self.t.run(
+            "UPDATE console_terminals SET offline = 0, last_seen = ?, lock_message = ?, "
+            "paper = ?, outbox_depth = ?, outbox_oldest_s = ?, dead_letters = ?, skew_s = ?, "
+            "version = ?, location = ?, region = ?, devices = ? "
+            "WHERE id = ? AND state = ? AND alerts = ? AND offline = 0",
+            (now, (req.lock_message or "")[:200], paper, req.outbox_depth, req.outbox_oldest_s,
+             req.dead_letters, skew, req.version, req.location or "", req.region or "", devices,
+             terminal_id, state, alerts),
+        )  # fmt: skip
+        if same.rowcount == 1 and not req.command_results:
+            return
         with self.t.tx(durable=False):  # the next beat says it all again
             before = self.t.one(
                 "SELECT state, alerts FROM console_terminals WHERE id = ?", (terminal_id,)
@@ -138,8 +151,7 @@ class Fleet:
                 "alerts = excluded.alerts, alert_count = excluded.alert_count",
                 (terminal_id, state, now, (req.lock_message or "")[:200], paper,
                  req.outbox_depth, req.outbox_oldest_s, req.dead_letters, skew, req.version,
-                 req.location or "", req.region or "", devices,
-                 ",".join(sort_alerts(list(wanted))), len(wanted)),
+                 req.location or "", req.region or "", devices, alerts, len(wanted)),
             )  # fmt: skip
             if old_state != state:
                 self._event(
