@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 import kiosk
-from kiosk.theme import THEMES
+from kiosk.theme import THEMES, VARIABLE_DEFAULTS
 from kiosk.widgets.chrome import Translatable
 
 
@@ -27,6 +27,9 @@ class InputHost(App[None]):
         self.posted: list[Message] = []
         self.animation_level = "none"
         self.set_class(elder, "-elder")  # before the widgets mount, as in KioskApp
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:  # as KioskApp: $frame etc.
+        return {**super().get_theme_variable_defaults(), **VARIABLE_DEFAULTS}
 
     def compose(self) -> ComposeResult:
         yield self._make()
