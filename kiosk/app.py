@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Callable
 from typing import Any
 
 from textual import events, work
@@ -27,37 +28,55 @@ from kiosk.devices.base import DeviceEvent, EventKind
 from kiosk.display.font import detect
 from kiosk.hant import to_hant
 from kiosk.i18n import LANGUAGES, configure, t, variant
-from kiosk.screens.base import KioskScreen
+from kiosk.resident import actions
+from kiosk.resident.service import Language, Service
+from kiosk.resident.session import ResidentSession
+from kiosk.resident.steps import Journey, Kind, Step
+from kiosk.screens.base import KioskScreen, ScreenDeviceEvent
 from kiosk.screens.countdown import CountdownScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.services import Services
-from kiosk.session import Clock, IdlePhase, IdleTimer, ResidentSession
+from kiosk.session import Clock, IdlePhase, IdleTimer
 from kiosk.speech import Speaker
-from kiosk.widgets.chrome import BottomBar, Translatable
+from kiosk.widgets.chrome import BottomBar, StepIndicator, Translatable
 
 log = logging.getLogger(__name__)
 
-# Journey name (from the home screen) -> "module:Class" of its first screen, imported on use
-# so the first screen appears before the journey code is loaded.
-JOURNEYS = {
-    "idcard": "kiosk.screens.idcard:IdCardScreen",
-    "scan": "kiosk.screens.scan:ScanScreen",
-    "guide": "kiosk.screens.guide:GuideScreen",
-    "ticket": "kiosk.screens.ticket:TicketScreen",
-    "progress": "kiosk.screens.progress:ProgressScreen",
+# The view of each journey step: "module:Class", imported on use so the home screen
+# appears before the journey code is loaded. The app is the only place that knows which
+# screen shows which step; screens never import each other.
+STEP_SCREENS = {
+    Step.IDENTIFY: "kiosk.screens.idcard:IdCardScreen",
+    Step.FACE: "kiosk.screens.face:FaceScreen",
+    Step.FORM: "kiosk.screens.form:FormScreen",
+    Step.REVIEW: "kiosk.screens.review:ReviewScreen",
+    Step.RECEIPT: "kiosk.screens.submitted:SubmittedScreen",
+    Step.RECORD: "kiosk.screens.record:RecordScreen",
+    Step.RATING: "kiosk.screens.rating:RatingScreen",
+    Step.GUIDE: "kiosk.screens.guide:GuideScreen",
+    Step.TICKET: "kiosk.screens.ticket:TicketScreen",
+    Step.PROGRESS: "kiosk.screens.progress:ProgressScreen",
 }
+QR_IDENTIFY_SCREEN = "kiosk.screens.scan:ScanScreen"
+OTHER_SCREENS = {
+    "service_guide": "kiosk.screens.service_guide:ServiceGuideScreen",
+    "confirm_home": "kiosk.screens.confirm:ConfirmHomeScreen",
+    "field_input": "kiosk.screens.field_input:FieldInputScreen",
+    "out_of_service": "kiosk.screens.out_of_service:OutOfServiceScreen",
+}
+
+
+def _load(target: str) -> type:
+    import importlib
+
+    module_name, _, class_name = target.partition(":")
+    loaded = getattr(importlib.import_module(module_name), class_name)
+    assert isinstance(loaded, type)
+    return loaded
 
 
 class DeviceEventMessage(Message):
     """A device event, carried from a device thread onto the app's thread."""
-
-    def __init__(self, event: DeviceEvent) -> None:
-        super().__init__()
-        self.event = event
-
-
-class ScreenDeviceEvent(Message):
-    """The same event, handed to the current journey step."""
 
     def __init__(self, event: DeviceEvent) -> None:
         super().__init__()
@@ -82,12 +101,15 @@ class KioskApp(App[int], inherit_bindings=False):
         self.config = config
         configure(config.ui.traditional_variant)
         self.services = services or Services(config)
-        self.language = config.ui.language
+        self.language: Language = config.ui.language  # type: ignore[assignment]
         self.elder = config.ui.elder_mode
         self.idle = IdleTimer(clock=clock, countdown=config.ui.countdown_s)
         self.session: ResidentSession | None = None
         self.health: dict[str, bool] = {}
-        self.staff_calls = 0
+        self.staff_calls: list[tuple[float, str, bool]] = []  # (time, screen, queued)
+        # Readers whose card belongs to a resident whose session has ended: it is never read
+        # for the next one; it must be taken out (and put back) first.
+        self.stale_cards: set[str] = set()
         self._start_services = start_services
         self._unsubscribe = self.services.events.subscribe(
             lambda event: self.post_message(DeviceEventMessage(event))
@@ -200,6 +222,8 @@ class KioskApp(App[int], inherit_bindings=False):
             self.idle.touch()
 
     def start_session(self) -> ResidentSession:
+        if self.session is not None:
+            return self.session
         self.session = ResidentSession()
         self._apply_idle_policy()
         self.idle.start()
@@ -224,12 +248,16 @@ class KioskApp(App[int], inherit_bindings=False):
             self.call_later(self._apply_lock)
         for kind in ("idcard", "smartcard"):
             reader = self.services.device(kind)
-            if (
-                session is not None
-                and reader is not None
-                and getattr(reader, "card_present", False)
-            ):
-                self._home().show_card_left(kind)
+            if reader is not None and getattr(reader, "card_present", False):
+                self.stale_cards.add(kind)  # never read again for the next person
+                if session is not None:
+                    self._home().show_card_left(kind)
+        # The next person inherits nothing: language and 长辈模式 go back to the defaults.
+        if session is not None and reason != "staff mode":
+            if self.language != self.config.ui.language:
+                self.set_language(self.config.ui.language)
+            if self.elder != self.config.ui.elder_mode:
+                self.set_elder(self.config.ui.elder_mode)
 
     def _home(self) -> HomeScreen:
         return next(s for s in self.screen_stack if isinstance(s, HomeScreen))
@@ -295,7 +323,7 @@ class KioskApp(App[int], inherit_bindings=False):
         self.idle.countdown = self.config.ui.countdown_s * (2 if self.elder else 1)
 
     def _apply_lock(self) -> None:
-        from kiosk.screens.out_of_service import OutOfServiceScreen
+        OutOfServiceScreen = _load(OTHER_SCREENS["out_of_service"])
 
         showing = any(isinstance(s, OutOfServiceScreen) for s in self.screen_stack)
         staff_at_work = any(getattr(screen, "STAFF", False) for screen in self.screen_stack)
@@ -334,6 +362,8 @@ class KioskApp(App[int], inherit_bindings=False):
                     widget.retranslate()  # type: ignore[attr-defined]
             for bar in screen.query(BottomBar):
                 bar.sync_state()
+            for indicator in screen.query(StepIndicator):
+                indicator.retranslate()
             if isinstance(screen, KioskScreen):
                 screen.retranslate()
                 screen.show_status(self.status_snapshot())
@@ -401,9 +431,21 @@ class KioskApp(App[int], inherit_bindings=False):
         return self.idle.clock() < getattr(self, "_pin_locked_until", 0.0)
 
     def call_staff(self) -> None:
-        self.staff_calls += 1
-        self.services.record_audit("staff_called", screen=type(self.screen).__name__)
-        self.notify(self.t("chrome.staff_called"), timeout=8)
+        """呼叫工作人员: queued in the outbox (so it reaches staff offline too) and kept for
+        the staff screen; the resident is told what happens next either way."""
+        where = type(self.screen).__name__
+        self._queue_staff_call(where)
+
+    @work(thread=True, exit_on_error=False, group="staff-call")
+    def _queue_staff_call(self, where: str) -> None:
+        queued = actions.call_staff(self.services.outbox, where)
+        self.call_from_thread(self._staff_call_queued, where, queued)
+
+    def _staff_call_queued(self, where: str, queued: bool) -> None:
+        self.staff_calls.append((time.time(), where, queued))
+        self.bell()
+        key = "chrome.staff_called" if queued else "chrome.staff_called_local"
+        self.notify(self.t(key), timeout=10)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         button_id = event.button.id or ""
@@ -416,46 +458,139 @@ class KioskApp(App[int], inherit_bindings=False):
         elif button_id == "chrome-repeat":
             self.repeat_prompt()
         elif button_id == "chrome-home":
-            # "首页" means "I am done": the next person must inherit nothing.
-            self.end_session("home")
+            self.request_home()
+        elif button_id == "chrome-back":
+            self.go_back()
         else:
             return
         event.stop()
 
-    # --- journeys ----------------------------------------------------------------------
+    # --- journeys: the core decides the steps, the app shows each step's screen ---------
+    journey: Journey | None = None
+
     def open_journey(self, name: str) -> None:
-        import importlib
-
-        module_name, _, class_name = JOURNEYS[name].partition(":")
-        screen_class = getattr(importlib.import_module(module_name), class_name)
-        self.push_screen(screen_class())
-
-    def begin_service(self, service: dict[str, Any]) -> None:
-        """Start a service: identify first if it needs the resident's identity."""
-        from kiosk.journey import needs_identity
-        from kiosk.screens.form import FormScreen
-        from kiosk.screens.idcard import IdCardScreen
-        from kiosk.screens.record import RecordScreen
-
-        def service_step() -> KioskScreen:
-            if service.get("kiosk_action") == "print_record":
-                return RecordScreen(service)
-            return FormScreen(service)
-
-        def after_card() -> KioskScreen:
-            # Records are personal: the platform verifies the face against the card first.
-            if service.get("needs_verification") and self.services.device("camera") is not None:
-                from kiosk.screens.face import FaceScreen
-
-                live = service.get("kiosk_action") == "print_record"
-                return FaceScreen(then=service_step, verify_now=live)
-            return service_step()
-
+        """A way in from the home screen."""
         session = self.session or self.start_session()
-        if needs_identity(service) and session.identity is None:
-            self.push_screen(IdCardScreen(then=after_card))
+        if name in ("idcard", "scan"):
+            if session.identified:  # already identified: straight to choosing a service
+                self.show_guide()
+                return
+            journey = Journey.identify_first()
+            self._identify_by = "qr" if name == "scan" else "card"
+            self._advance(journey, journey.start(session))
+        elif name == "guide":
+            self.show_guide()
+        elif name == "ticket":
+            self._advance(Journey.single(Kind.TICKET, Step.TICKET), Step.TICKET)
+        elif name == "progress":
+            self._advance(Journey.single(Kind.PROGRESS, Step.PROGRESS), Step.PROGRESS)
+
+    _identify_by = "card"
+
+    def show_guide(self) -> None:
+        journey = Journey.single(Kind.IDENTIFY, Step.GUIDE)
+        self._advance(journey, Step.GUIDE)
+
+    def show_service_guide(self, service: Service) -> None:
+        self.push_screen(_load(OTHER_SCREENS["service_guide"])(service))
+
+    def begin_service(self, service: Service) -> None:
+        """开始办理: the core plans the steps; identify first if the service needs it."""
+        session = self.session or self.start_session()
+        session.start_service(service)
+        has_camera = self.services.device("camera") is not None and self.device_usable("camera")
+        journey = Journey.for_service(service, has_camera=has_camera)
+        self._identify_by = "card"
+        self._advance(journey, journey.start(session))
+
+    def go_next(self, screen: KioskScreen) -> None:
+        """The step on `screen` is done: show the next, or end the session at the end."""
+        journey = screen.journey
+        session = self.session
+        if journey is None or session is None:
+            return
+        if journey.current is not screen.step:  # a late result from a step already left
+            return
+        step = journey.next(session)
+        if step is None:
+            self.end_session("done")
         else:
-            self.push_screen(after_card())
+            self._advance(journey, step)
+
+    def _advance(self, journey: Journey, step: Step | None) -> None:
+        if step is None:
+            return
+        target = STEP_SCREENS[step]
+        if step is Step.IDENTIFY and self._identify_by == "qr":
+            target = QR_IDENTIFY_SCREEN
+        screen = _load(target)()
+        screen.journey, screen.step = journey, step
+        self.journey = journey
+        self.push_screen(screen)
+
+    def can_go_back(self) -> bool:
+        screen = self.screen
+        return isinstance(screen, KioskScreen) and screen.can_go_back() and len(self.screen_stack) > 2
+
+    def go_back(self) -> None:
+        """上一步: one step back, keeping what was entered (answers live in the session)."""
+        screen = self.screen
+        if not isinstance(screen, KioskScreen) or len(self.screen_stack) <= 2:
+            return
+        journey = screen.journey
+        if journey is None:
+            self.pop_screen()
+            return
+        if not journey.can_go_back():
+            return
+        target = journey.back()
+        self._pop_to(journey, target)
+
+    def back_to(self, step: Step) -> KioskScreen | None:
+        """Back to an earlier step of the current journey (修改 on the review page)."""
+        screen = self.screen
+        journey = screen.journey if isinstance(screen, KioskScreen) else None
+        if journey is None or journey.back_to(step) is not step:
+            return None
+        return self._pop_to(journey, step)
+
+    def _pop_to(self, journey: Journey, target: Step | None) -> KioskScreen | None:
+        while len(self.screen_stack) > 2:
+            top = self.screen_stack[-1]
+            if isinstance(top, KioskScreen) and top.journey is journey and top.step is target:
+                return top
+            if isinstance(top, KioskScreen) and top.journey is not journey and target is None:
+                break
+            self.pop_screen()
+        below = self.screen_stack[-1]
+        self.journey = below.journey if isinstance(below, KioskScreen) else None
+        return below if isinstance(below, KioskScreen) else None
+
+    def request_home(self) -> None:
+        """返回首页: ask first when it would throw away what the resident entered."""
+        session = self.session
+        unsaved = (
+            session is not None
+            and session.has_entered_data
+            and (self.journey is None or self.journey.can_go_back())
+        )
+        if not unsaved:
+            self.end_session("home")  # "首页" means "I am done": the next person inherits nothing
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.end_session("home")
+
+        self.push_screen(_load(OTHER_SCREENS["confirm_home"])(), answered)
+
+    def ask_field(self, service: Service, name: str, done: Callable[[str | None], None]) -> None:
+        """Open the on-screen input for one form field; `done` gets the value (None: cancelled)."""
+        field = service.field(name)
+        if field is None or self.session is None:
+            return
+        current = self.session.answers.get(name, "")
+        self.push_screen(_load(OTHER_SCREENS["field_input"])(field, current), done)
 
     # --- devices and network ----------------------------------------------------------
     def device_usable(self, kind: str) -> bool:
@@ -463,9 +598,12 @@ class KioskApp(App[int], inherit_bindings=False):
 
     def on_device_event_message(self, message: DeviceEventMessage) -> None:
         event = message.event
-        if event.kind is EventKind.CARD_PLACED and self.session is None:
-            self.start_session()
+        if event.kind is EventKind.CARD_PLACED:
+            self.stale_cards.discard(event.device)  # put back: a new read is wanted
+            if self.session is None and not self.services.locked:
+                self.start_session()
         if event.device in ("idcard", "smartcard") and event.kind is EventKind.CARD_REMOVED:
+            self.stale_cards.discard(event.device)
             self._home().show_card_left(None)
         screen = self.screen_stack[-1] if self.screen_stack else None
         if isinstance(screen, KioskScreen) and screen.is_mounted:

@@ -1,45 +1,96 @@
-"""The screen every journey step builds on: chrome around a body, an idle policy."""
+"""The screen every journey step builds on: chrome around a body, a step indicator, an idle
+policy. A screen is a view of one step of the journey core (kiosk.resident); it asks the app
+to move on or back, and never imports another screen."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 
-from kiosk.widgets.chrome import BottomBar, DegradedLine, TopBar
+from kiosk.devices.base import DeviceEvent
+
+from kiosk.widgets.chrome import BottomBar, DegradedLine, StepIndicator, TopBar
+
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
+    from kiosk.resident.session import ResidentSession
+    from kiosk.resident.steps import Journey, Step
+    from kiosk.services import Services
 
 
-class KioskScreen(Screen):
+class ScreenDeviceEvent(Message):
+    """A device event, handed by the app to the step on screen (in the screen's own loop,
+    so a bug there is a recoverable journey error, not a crash)."""
+
+    def __init__(self, event: DeviceEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+class KioskScreen(Screen[None]):
     # Inactivity timeout for this step, as a multiple of the configured one: a form the
     # resident is reading deserves longer than a menu.
     IDLE_FACTOR: float = 1.0
     SHOW_HOME: bool = True
+    SHOW_BACK: bool = True
+    STAFF: bool = False
+
+    # Set by the app when it shows the screen as a step of a journey.
+    journey: Journey | None = None
+    step: Step | None = None
+    _pending_next = False  # a step to move on to once a modal on top has gone
+
+    @property
+    def kiosk(self) -> KioskApp:
+        """The app, typed (screens only run inside KioskApp)."""
+        return cast("KioskApp", self.app)
+
+    @property
+    def services(self) -> Services:
+        return self.kiosk.services
+
+    @property
+    def session(self) -> ResidentSession:
+        """The resident's session (one is started if a worker result outlived it: harmless,
+        the screen is about to be dropped)."""
+        return self.kiosk.session or self.kiosk.start_session()
 
     def compose(self) -> ComposeResult:
         yield TopBar()
         yield DegradedLine(id="degraded")
+        if self.journey is not None and len(self.journey.indicator()) > 1:
+            yield StepIndicator(self.journey, id="steps")
         with Vertical(id="body"):
             yield from self.compose_body()
-        yield BottomBar(show_home=self.SHOW_HOME)
+        yield BottomBar(show_home=self.SHOW_HOME, show_back=self.SHOW_BACK)
 
     def compose_body(self) -> ComposeResult:
         yield from ()
 
-    _next: Screen | None = None  # a step to move on to once a modal on top has gone
-
     def on_screen_resume(self) -> None:
-        self.app.screen_resumed(self)  # type: ignore[attr-defined]
-        if self._next is not None:
-            step, self._next = self._next, None
-            self.app.switch_screen(step)
+        self.kiosk.screen_resumed(self)
+        for bar in self.query(BottomBar):
+            bar.sync_state()
+        if self._pending_next:
+            self._pending_next = False
+            self.kiosk.go_next(self)
 
-    def move_on(self, step: Screen) -> None:
-        """Replace this step with the next. A worker's result can arrive while a modal (the
-        inactivity countdown) is on top: then wait for it, never replace the modal."""
-        if self.app.screen is self:
-            self.app.switch_screen(step)
+    def move_on(self) -> None:
+        """Go to the journey's next step. A worker's result can arrive while a modal (the
+        inactivity countdown) is on top: then wait for it, never cover the modal."""
+        if self.kiosk.screen is self:
+            self.kiosk.go_next(self)
         elif self.is_attached:
-            self._next = step
+            self._pending_next = True
+
+    def can_go_back(self) -> bool:
+        if self.journey is not None:
+            return self.journey.can_go_back()
+        return self.SHOW_BACK
 
     def spoken_prompt(self) -> str | None:
         """This step's main prompt, in the resident's language, for speech (None: silent)."""
@@ -54,10 +105,10 @@ class KioskScreen(Screen):
         for line in self.query(DegradedLine):
             line.show(status)
 
-    def on_screen_device_event(self, message: object) -> None:
-        self.on_device_event(message.event)  # type: ignore[attr-defined]
+    def on_screen_device_event(self, message: ScreenDeviceEvent) -> None:
+        self.on_device_event(message.event)
 
-    def on_device_event(self, event: object) -> None:
+    def on_device_event(self, event: DeviceEvent) -> None:
         """A device event while this step is showing (card placed, paper out, ...)."""
 
     def forget_resident(self) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
@@ -12,6 +13,9 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from kiosk.i18n import LANGUAGE_LABELS, LANGUAGES, t
+
+if TYPE_CHECKING:
+    from kiosk.resident.steps import Journey
 
 
 class Translatable:
@@ -120,12 +124,36 @@ class DegradedLine(Static):
         self.display = bool(text)
 
 
+class StepIndicator(Static):
+    """核验身份 · 填写 · 确认 · 完成, with the resident's place in it (from the journey core)."""
+
+    def __init__(self, journey: Journey, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.journey = journey
+
+    def on_mount(self) -> None:
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        language = self.app.language  # type: ignore[attr-defined]
+        text = Text()
+        for i, (phase, state) in enumerate(self.journey.indicator(), start=1):
+            if i > 1:
+                text.append("  ›  ")
+            mark = "✔" if state == "done" else str(i)
+            label = f"{mark} {t(f'steps.{phase.value}', language)}"
+            text.append(label, style="bold reverse" if state == "current" else "")
+        self.update(text)
+
+
 class BottomBar(Horizontal):
-    def __init__(self, *, show_home: bool) -> None:
+    def __init__(self, *, show_home: bool, show_back: bool = False) -> None:
         super().__init__()
-        self._show_home = show_home
+        self._show_home, self._show_back = show_home, show_back
 
     def compose(self) -> ComposeResult:
+        if self._show_back:
+            yield TButton("chrome.back", id="chrome-back", classes="chrome")
         if self._show_home:
             yield TButton("chrome.home", id="chrome-home", classes="chrome")
         for language in LANGUAGES:
@@ -146,3 +174,6 @@ class BottomBar(Horizontal):
         elder = self.query_one("#chrome-elder", TButton)
         elder.set_key("chrome.elder.on" if app.elder else "chrome.elder.off")  # type: ignore[attr-defined]
         elder.set_class(app.elder, "-current")  # type: ignore[attr-defined]
+        for back in self.query("#chrome-back"):
+            can_go_back = getattr(self.screen, "can_go_back", None)
+            back.display = bool(can_go_back()) if callable(can_go_back) else False

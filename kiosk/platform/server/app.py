@@ -34,6 +34,7 @@ from starlette.routing import Route
 
 from kiosk import __version__
 from kiosk.demo import DEMO_TERMINAL_ID, DEMO_TERMINAL_SECRET
+from kiosk.hall import TICKET_PREFIX
 from kiosk.offline import crypto
 from kiosk.platform import schemas as s
 from kiosk.platform.jsonsafe import TooDeep, check_depth
@@ -42,12 +43,7 @@ from kiosk.platform.server.certificates.authority import ensure_authority
 from kiosk.platform.server.console.settings import ConsoleSettings
 from kiosk.platform.server.console.web import Console
 from kiosk.platform.server.db import NewItem, Storage, utc_now_iso
-from kiosk.platform.server.demo_data import (
-    TICKET_PREFIX,
-    DemoData,
-    Resident,
-    id_number_acceptable,
-)
+from kiosk.platform.server.demo_data import DemoData, Resident, id_number_acceptable
 from kiosk.platform.server.face_check import check_face_jpeg
 from kiosk.platform.server.faults import Fault, FaultInjector, FaultMiddleware
 from kiosk.platform.signing import (

@@ -1,0 +1,235 @@
+"""A catalog service and its form, typed. The catalog arrives as JSON from the platform (or
+the shipped copy); this is the one place that reads its shape."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
+
+Language = Literal["zh-Hans", "zh-Hant", "en"]
+JsonObj = Mapping[str, object]
+
+
+class Action(StrEnum):
+    APPLY = "apply"  # a form, submitted through the outbox, a receipt
+    PRINT_RECORD = "print_record"  # live data from the platform, printed as a certificate
+    GUIDE_ONLY = "guide_only"  # read the guide; done at a counter
+
+
+class InputKind(StrEnum):
+    """How a resident enters a field on a touch screen (never a hardware keyboard)."""
+
+    CARD = "card"  # from the identity card: shown masked, never typed
+    CHOICE = "choice"  # big option buttons
+    PHONE = "phone"  # number pad, 11 digits
+    ID_NUMBER = "id_number"  # number pad with X
+    DIGITS = "digits"  # number pad: amounts, years, card numbers
+    CODE = "code"  # letters and digits: plates, permit and certificate numbers
+    DATE = "date"  # date picker
+    REGION = "region"  # province / city / county picker (GB/T 2260)
+    HANZI = "hanzi"  # on-screen pinyin keyboard: names and free words, the last resort
+
+
+# Text fields of the demo catalog by what they hold; a province's catalog may say it itself
+# with an "input" key on the field, which wins.
+_TEXT_FIELDS: dict[str, InputKind] = {
+    "destination": InputKind.REGION,
+    "from_city": InputKind.REGION,
+    "living_address": InputKind.REGION,
+    "bank_card": InputKind.DIGITS,
+    "birth_cert_no": InputKind.CODE,
+    "cert_no": InputKind.CODE,
+    "proof_no": InputKind.CODE,
+    "permit_no": InputKind.CODE,
+    "licence_no": InputKind.DIGITS,
+    "plate": InputKind.CODE,
+    "violation_no": InputKind.DIGITS,
+    "vin_last6": InputKind.CODE,
+    "disability_cert_no": InputKind.CODE,
+}
+
+
+def localized(language: Language, zh: str, hant: str, en: str) -> str:
+    """The one place a catalog text is picked for a language (fallback: 简体)."""
+    if language == "en":
+        return en or zh
+    if language == "zh-Hant":
+        return hant or zh
+    return zh
+
+
+def _text(obj: JsonObj, key: str) -> str:
+    value = obj.get(key)
+    return value if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label_zh: str
+    label_en: str = ""
+    label_hant: str = ""
+
+    def label(self, language: Language) -> str:
+        return localized(language, self.label_zh, self.label_hant, self.label_en)
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label_zh: str
+    label_en: str = ""
+    label_hant: str = ""
+    type: str = "text"
+    required: bool = False
+    from_card: bool = False
+    options: tuple[Option, ...] = ()
+    max_length: int = 50
+    input_hint: str = ""
+
+    @classmethod
+    def from_json(cls, raw: JsonObj) -> FormField:
+        options = raw.get("options")
+        opts = tuple(
+            Option(_text(o, "value"), _text(o, "label_zh"), _text(o, "label_en"),
+                   _text(o, "label_zh_hant"))
+            for o in (options if isinstance(options, list) else [])
+            if isinstance(o, Mapping)
+        )  # fmt: skip
+        max_length = raw.get("max_length")
+        return cls(
+            name=_text(raw, "name"),
+            label_zh=_text(raw, "label_zh"),
+            label_en=_text(raw, "label_en"),
+            label_hant=_text(raw, "label_zh_hant"),
+            type=_text(raw, "type") or "text",
+            required=bool(raw.get("required")),
+            from_card=raw.get("source") == "idcard",
+            options=opts,
+            max_length=max_length if isinstance(max_length, int) else 50,
+            input_hint=_text(raw, "input"),
+        )
+
+    def label(self, language: Language) -> str:
+        return localized(language, self.label_zh, self.label_hant, self.label_en)
+
+    @property
+    def input_kind(self) -> InputKind:
+        if self.from_card:
+            return InputKind.CARD
+        if self.input_hint:
+            return InputKind(self.input_hint)
+        by_type = {
+            "select": InputKind.CHOICE,
+            "phone": InputKind.PHONE,
+            "id_number": InputKind.ID_NUMBER,
+            "number": InputKind.DIGITS,
+            "date": InputKind.DATE,
+            "textarea": InputKind.HANZI,
+        }
+        if self.type in by_type:
+            return by_type[self.type]
+        return _TEXT_FIELDS.get(self.name, InputKind.HANZI)
+
+    def option_label(self, value: str, language: Language) -> str:
+        return next((o.label(language) for o in self.options if o.value == value), value)
+
+
+@dataclass(frozen=True)
+class Guide:
+    conditions: tuple[str, ...] = ()
+    materials: tuple[str, ...] = ()
+    time_limit: str = ""
+    fee: str = ""
+    collection: str = ""
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str
+    category: str
+    name_zh: str
+    name_en: str = ""
+    name_hant: str = ""
+    action: Action = Action.GUIDE_ONLY
+    record_type: str = ""
+    needs_verification: bool = False
+    guide: Guide = field(default_factory=Guide)
+    form: tuple[FormField, ...] = ()
+    keywords: tuple[str, ...] = ()
+    pinyin_initials: tuple[str, ...] = ()
+    raw: JsonObj = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_json(cls, raw: JsonObj) -> Service:
+        guide = raw.get("guide") if isinstance(raw.get("guide"), Mapping) else {}
+        assert isinstance(guide, Mapping)
+
+        def texts(obj: JsonObj, key: str) -> tuple[str, ...]:
+            value = obj.get(key)
+            if isinstance(value, list):
+                return tuple(str(v) for v in value)
+            return (value,) if isinstance(value, str) and value else ()
+
+        form = raw.get("form")
+        try:
+            action = Action(_text(raw, "kiosk_action") or "guide_only")
+        except ValueError:
+            action = Action.GUIDE_ONLY
+        return cls(
+            code=_text(raw, "code"),
+            category=_text(raw, "category"),
+            name_zh=_text(raw, "name_zh"),
+            name_en=_text(raw, "name_en"),
+            name_hant=_text(raw, "name_zh_hant"),
+            action=action,
+            record_type=_text(raw, "record_type"),
+            needs_verification=bool(raw.get("needs_verification")),
+            guide=Guide(
+                conditions=texts(guide, "conditions"),
+                materials=texts(guide, "materials"),
+                time_limit=_text(guide, "time_limit"),
+                fee=_text(guide, "fee"),
+                collection=_text(guide, "collection"),
+            ),
+            form=tuple(
+                FormField.from_json(f) for f in (form if isinstance(form, list) else [])
+                if isinstance(f, Mapping)
+            ),  # fmt: skip
+            keywords=texts(raw, "keywords"),
+            pinyin_initials=texts(raw, "pinyin_initials"),
+            raw=raw,
+        )
+
+    def name(self, language: Language) -> str:
+        return localized(language, self.name_zh, self.name_hant, self.name_en)
+
+    @property
+    def needs_identity(self) -> bool:
+        return self.needs_verification or any(f.from_card for f in self.form)
+
+    @property
+    def resident_fields(self) -> tuple[FormField, ...]:
+        """The fields the resident answers (not taken from the card)."""
+        return tuple(f for f in self.form if not f.from_card)
+
+    def field(self, name: str) -> FormField | None:
+        return next((f for f in self.form if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name_zh: str
+    name_en: str = ""
+    name_hant: str = ""
+
+    @classmethod
+    def from_json(cls, raw: JsonObj) -> Category:
+        return cls(_text(raw, "code"), _text(raw, "name_zh"), _text(raw, "name_en"),
+                   _text(raw, "name_zh_hant"))  # fmt: skip
+
+    def name(self, language: Language) -> str:
+        return localized(language, self.name_zh, self.name_hant, self.name_en)

@@ -1,0 +1,56 @@
+"""The resident at the screen: everything the terminal holds about them, typed, in one place,
+and dropped by `wipe` when the session ends."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from kiosk.resident.identity import Identity
+from kiosk.resident.service import Service
+
+
+@dataclass
+class ResidentSession:
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    started_at: float = field(default_factory=time.time)
+    identity: Identity | None = None
+    face_jpeg: bytes | None = None  # one good frame, until it is sealed into the outbox
+    verification_id: str | None = None  # the platform's face verification, for live records
+    service: Service | None = None  # the service being done now
+    answers: dict[str, str] = field(default_factory=dict)  # the resident's form answers
+    transaction_key: str | None = None  # idempotency key of the current submission
+    last_reference: str = ""  # what the last completed service printed (for the rating)
+    last_service_code: str = ""
+
+    @property
+    def identified(self) -> bool:
+        return self.identity is not None
+
+    @property
+    def face_done(self) -> bool:
+        return self.face_jpeg is not None or self.verification_id is not None
+
+    @property
+    def has_entered_data(self) -> bool:
+        """Whether leaving now would throw away something the resident did."""
+        return self.identity is not None or any(v for v in self.answers.values())
+
+    def start_service(self, service: Service) -> None:
+        """A new service: its own answers and its own transaction (the identity stays)."""
+        if self.service is None or self.service.code != service.code:
+            self.answers.clear()
+            self.transaction_key = None
+        self.service = service
+
+    def wipe(self) -> None:
+        if self.identity is not None:
+            self.identity.wipe()
+        self.identity = None
+        self.face_jpeg = None
+        self.verification_id = None
+        self.service = None
+        self.answers.clear()
+        self.transaction_key = None
+        self.last_reference = self.last_service_code = ""
