@@ -29,7 +29,7 @@ from kiosk.display.font import detect
 from kiosk.hant import to_hant
 from kiosk.i18n import LANGUAGES, configure, t, variant
 from kiosk.resident import actions
-from kiosk.resident.service import Language, Service
+from kiosk.resident.service import FormField, Language, Service
 from kiosk.resident.session import ResidentSession
 from kiosk.resident.steps import Journey, Kind, Step
 from kiosk.screens.base import KioskScreen, ScreenDeviceEvent
@@ -583,6 +583,17 @@ class KioskApp(App[int], inherit_bindings=False):
                 self.end_session("home")
 
         self.push_screen(_load(OTHER_SCREENS["confirm_home"])(), answered)
+
+    def ask_search(self, current: str, done: Callable[[str | None], None]) -> None:
+        """The on-screen keyboard for search words (pinyin letters or hanzi)."""
+        field = FormField("search", "搜索事项", "Search services", "搜索事項", max_length=20)
+        self.push_screen(_load(OTHER_SCREENS["field_input"])(field, current), done)
+
+    def ask_reference(self, done: Callable[[str | None], None]) -> None:
+        """Letters and digits for a receipt's number (进度查询)."""
+        field = FormField("reference", "受理编号", "Reference number", "受理編號",
+                          max_length=64, input_hint="code")  # fmt: skip
+        self.push_screen(_load(OTHER_SCREENS["field_input"])(field, ""), done)
 
     def ask_field(self, service: Service, name: str, done: Callable[[str | None], None]) -> None:
         """Open the on-screen input for one form field; `done` gets the value (None: cancelled)."""

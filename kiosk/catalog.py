@@ -10,7 +10,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from kiosk.resident.service import Category, Service
+
 log = logging.getLogger(__name__)
+# The catalog shipped with the terminal: the fallback on a first start with no network.
+SHIPPED = Path(__file__).parent / "platform" / "data" / "catalog.json"
 
 
 class CatalogStore:
@@ -20,6 +24,8 @@ class CatalogStore:
         self._catalog: dict[str, Any] | None = None
         self._etag: str | None = None
         self.fresh = False  # True once the platform confirmed this copy in this run
+        self._typed: list[Service] = []
+        self._typed_for = 0
         self._load_cache()
 
     def _load_cache(self) -> None:
@@ -27,9 +33,16 @@ class CatalogStore:
             cached = json.loads(self.path.read_text(encoding="utf-8"))
             self._catalog, self._etag = cached["catalog"], cached.get("etag")
         except FileNotFoundError:
-            pass
+            self._load_shipped()
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("catalog cache unreadable, ignoring it", extra={"error": str(exc)})
+            self._load_shipped()
+
+    def _load_shipped(self) -> None:
+        try:
+            self._catalog = json.loads(SHIPPED.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.error("shipped catalog unreadable", extra={"error": str(exc)})
 
     def refresh(self, client: Any) -> bool:
         """Ask the platform for a newer catalog (blocking; call from a worker).
@@ -49,6 +62,31 @@ class CatalogStore:
                 os.replace(tmp, self.path)
             self.fresh = True
         return catalog is not None
+
+    @property
+    def catalog(self) -> dict[str, Any]:
+        return self._catalog or {}
+
+    @property
+    def categories(self) -> list[Category]:
+        return [Category.from_json(c) for c in self.catalog.get("categories", [])]
+
+    def all_services(self) -> list[Service]:
+        with self._lock:
+            version = id(self._catalog)
+            if self._typed_for != version:  # parse once per catalog, not per tap
+                self._typed = [Service.from_json(s) for s in self.services]
+                self._typed_for = version
+            return list(self._typed)
+
+    def service(self, code: str) -> Service | None:
+        return next((s for s in self.all_services() if s.code == code), None)
+
+    def find(self, query: str) -> list[Service]:
+        """Services for a resident's search words (all of them for an empty query)."""
+        codes = [s.get("code") for s in self.search(query)]
+        by_code = {s.code: s for s in self.all_services()}
+        return [by_code[c] for c in codes if c in by_code]
 
     @property
     def services(self) -> list[dict[str, Any]]:

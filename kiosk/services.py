@@ -19,10 +19,23 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from kiosk.config import KioskConfig
 from kiosk.devices.base import Device, DeviceHealth, DeviceState, EventHub
+
+if TYPE_CHECKING:  # heavy modules (cv2, escpos, pyscard, httpx) load only when started
+    from kiosk.catalog import CatalogStore
+    from kiosk.devices.camera.adapter import Camera
+    from kiosk.devices.idcard.reader import IdCardReader
+    from kiosk.devices.printer.adapter import ReceiptPrinter
+    from kiosk.devices.smartcard.reader import SmartCardReader
+    from kiosk.offline.outbox import Outbox
+    from kiosk.offline.sync import SyncWorker
+    from kiosk.platform.client import PlatformClient
+    from kiosk.platform.embedded import EmbeddedPlatform
+    from kiosk.platform.heartbeat import HeartbeatWorker
+    from kiosk.resident.tickets import LocalTicketCounter
 
 log = logging.getLogger(__name__)
 
@@ -43,24 +56,57 @@ class Services:
     events: EventHub = field(default_factory=EventHub)
     devices: dict[str, Device] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)  # kind -> why it could not start
-    platform: Any = None
-    outbox: Any = None
-    sync: Any = None
-    catalog: Any = None
-    heartbeat: Any = None
-    reopen_outbox: Any = None  # set when the outbox could not open: staff start a new one
+    platform: PlatformClient | None = None
+    outbox: Outbox | None = None
+    sync: SyncWorker | None = None
+    catalog: CatalogStore = field(init=False)
+    heartbeat: HeartbeatWorker | None = None
+    # Set when the outbox could not open: staff start a new one by calling it.
+    reopen_outbox: Callable[[], None] | None = None
     locked: bool = False  # out of service: by staff or by a platform "lock" command
     lock_reason: str = ""
     lock_message: str = ""  # a platform lock's words for the out-of-service screen
-    restart_app: Any = None  # set by the app: restart it on a platform "restart" command
-    _embedded: Any = None
+    # Set by the app: restart it on a platform "restart" command.
+    restart_app: Callable[[], None] | None = None
+    tickets: LocalTicketCounter = field(init=False)
+    _embedded: EmbeddedPlatform | None = None
     _started: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         from kiosk.catalog import CatalogStore
+        from kiosk.resident.tickets import LocalTicketCounter
 
         # The cached catalog is there at once, so the guide works before the network does.
         self.catalog = CatalogStore(self.config.terminal.data_path)
+        self.tickets = LocalTicketCounter(self.config.terminal.data_path)
+
+    # Typed views of the devices (None: not configured, or not started).
+    @property
+    def idcard(self) -> IdCardReader | None:
+        return cast("IdCardReader | None", self.devices.get("idcard"))
+
+    @property
+    def smartcard(self) -> SmartCardReader | None:
+        return cast("SmartCardReader | None", self.devices.get("smartcard"))
+
+    @property
+    def printer(self) -> ReceiptPrinter | None:
+        return cast("ReceiptPrinter | None", self.devices.get("printer"))
+
+    @property
+    def camera(self) -> Camera | None:
+        return cast("Camera | None", self.devices.get("camera"))
+
+    def demo_place_card(self, kind: str) -> None:
+        """Emulated readers only: place the synthetic resident's card (the demo's button)."""
+        if kind == "idcard" and self.idcard is not None and self.idcard.emulator is not None:
+            self.idcard.emulator.place_card("resident")
+        elif kind == "smartcard" and self.smartcard is not None:
+            emulator = getattr(self.smartcard, "emulator", None)
+            if emulator is not None:
+                from kiosk.devices.smartcard.cards import demo_card
+
+                emulator.insert(demo_card("social_security"))
 
     def start(self, on_progress: Callable[[str], None] | None = None) -> None:
         """Start every configured part. One part failing never stops the others."""
@@ -165,7 +211,7 @@ class Services:
             return (current.status, current.pending)
         return ("online" if link else "offline", current.pending)
 
-    def record_audit(self, event: str, **fields: Any) -> None:
+    def record_audit(self, event: str, **fields: str | int | float | bool) -> None:
         """An audit event (no personal data) for the platform, through the outbox."""
         log.info("audit", extra={"event": event, **fields})
         if self.outbox is None:

@@ -1,4 +1,4 @@
-"""A resident's session and the inactivity timer that ends it.
+"""The inactivity timer that ends a resident's session (the session itself: kiosk.resident).
 
 Pure logic with an injectable clock, so the app polls it and tests advance time without
 sleeping. Nothing here imports Textual.
@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import enum
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 Clock = Callable[[], float]
 
@@ -58,25 +56,3 @@ class IdleTimer:
         """Whole seconds left on the countdown (rounded up, so it never shows 0 early)."""
         left = self.timeout + self.countdown - (self.clock() - self.last_input)
         return max(0, int(-(-left // 1)))
-
-
-@dataclass
-class ResidentSession:
-    """Everything the terminal holds about the resident at the screen.
-
-    Personal data lives only here (and in the screens showing it masked); `wipe` drops it.
-    """
-
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    started_at: float = field(default_factory=time.time)
-    identity: Any = None  # card data object from a reader; its repr is masked
-    transaction_key: str | None = None  # idempotency key of the current submission
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def wipe(self) -> None:
-        wipe = getattr(self.identity, "wipe", None)
-        if callable(wipe):
-            wipe()
-        self.identity = None
-        self.transaction_key = None
-        self.data.clear()

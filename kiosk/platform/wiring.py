@@ -28,6 +28,7 @@ from kiosk.platform.signing import (
 if TYPE_CHECKING:
     from kiosk.config import KioskConfig
     from kiosk.platform.embedded import EmbeddedPlatform
+    from kiosk.services import Services
 
 log = logging.getLogger(__name__)
 TERMINAL_KEY_FILE = "terminal_ed25519.key"
@@ -96,7 +97,7 @@ def connect(config: KioskConfig) -> tuple[str, Signer, list[str], EmbeddedPlatfo
     return base_url, signer, demo, embedded
 
 
-def start_platform_services(services: Any) -> None:
+def start_platform_services(services: Services) -> None:
     config = services.config
     pc = config.platform
     data_dir = config.terminal.data_path

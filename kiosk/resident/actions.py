@@ -16,7 +16,7 @@ from kiosk.resident import forms, receipts
 from kiosk.resident.identity import Identity, QrIdentity, card_fields, from_card
 from kiosk.resident.rating import Rating
 from kiosk.resident.service import Category, Language, Service
-from kiosk.resident.session import ResidentSession
+from kiosk.resident.session import ResidentSession, Submission
 from kiosk.resident.tickets import LocalTicketCounter
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def capture_face(
 # --- records -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RecordResult:
-    outcome: Literal["printed", "print_failed", "offline", "kept"]
+    outcome: Literal["printed", "print_failed", "offline", "kept", "needs_verification"]
     title: str = ""
     summary: tuple[tuple[str, str], ...] = ()
     reference: str = ""
@@ -130,9 +130,16 @@ def fetch_and_print_record(
     """Fetch the resident's live record and print it. Offline: said plainly, nothing else."""
     if session.identity is None or platform is None:
         return RecordResult("offline")
+    from kiosk.platform.errors import PlatformRejected
+
     months = int(session.answers.get("months") or 12)
     try:
-        record = platform.record(session.identity.id_number, service.record_type, months=months)
+        record = platform.record(
+            session.identity.id_number, service.record_type, months=months,
+            verification_id=session.verification_id,
+        )  # fmt: skip
+    except PlatformRejected as exc:  # no face verified here (no camera): not given out
+        return RecordResult("needs_verification" if exc.status == 403 else "offline")
     except Exception as exc:
         log.warning("record not fetched", extra={"error": type(exc).__name__})
         return RecordResult("offline")
@@ -147,20 +154,6 @@ def fetch_and_print_record(
 
 
 # --- applications ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Submission:
-    key: str
-    local_ref: str
-    service_code: str
-    service_name: str
-    masked_name: str
-    platform_ref: str = ""
-
-    @property
-    def reference(self) -> str:
-        return self.platform_ref or self.local_ref
-
-
 def begin_transaction(outbox: Outbox | None, session: ResidentSession) -> None:
     """The idempotency key is made when the form opens and survives retries and 上一步."""
     if session.transaction_key is None and outbox is not None:
@@ -201,9 +194,10 @@ def submit_application(outbox: Outbox | None, session: ResidentSession) -> Submi
     session.face_jpeg = None  # sealed in the outbox: the terminal needs it no more
     session.transaction_key = None  # the next application in this session is a new one
     session.last_reference, session.last_service_code = receipt.local_ref, service.code
-    return Submission(
+    session.submission = Submission(
         receipt.key, receipt.local_ref, service.code, service.name_zh, display["masked_name"]
     )
+    return session.submission
 
 
 def wait_platform_ref(sync: SyncWorker | None, submission: Submission, wait_s: float) -> Submission:
@@ -330,7 +324,7 @@ ProgressOutcome = Literal["found", "not_found", "offline", "empty"]
 
 
 def query_progress(
-    platform: PlatformClient | None, reference: str
+    platform: PlatformClient | None, reference: str, verification_id: str | None = None
 ) -> tuple[ProgressOutcome, Progress | None]:
     from kiosk.platform.errors import PlatformRejected
 
@@ -340,7 +334,7 @@ def query_progress(
     if platform is None:
         return "offline", None
     try:
-        p = platform.progress(reference)
+        p = platform.progress(reference, verification_id=verification_id)
     except PlatformRejected:
         return "not_found", None
     except Exception as exc:

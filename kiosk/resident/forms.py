@@ -6,60 +6,66 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from kiosk.privacy import mask_id_number, mask_name, mask_phone
+from kiosk import regions
+from kiosk import validation as v
+from kiosk.privacy import mask_card_number, mask_id_number, mask_name, mask_phone
 from kiosk.resident.identity import Identity, card_fields
 from kiosk.resident.service import FormField, InputKind, Language, Service
+from kiosk.validation import Checked, Problem
+
+# Date fields: which may not lie in the future (births) and which not in the past
+# (appointments); by the field's name in the demo catalog.
+_PAST_DATES = ("birth",)
+_FUTURE_DATES = ("date", "start_date")
 
 
-@dataclass(frozen=True)
-class Problem:
-    key: str  # i18n key, e.g. form.err.phone_short
-    params: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def values(self) -> dict[str, str]:
-        return dict(self.params)
-
-
-def check(field: FormField, value: str) -> Problem | None:
-    """What is wrong with one answer, or None. Empty optional answers are fine."""
-    value = value.strip()
-    if not value:
-        return Problem("form.err.required") if field.required else None
+def check(field: FormField, value: str) -> Checked:
+    """One answer checked the way its input kind asks; the value normalised for storage."""
+    if not value.strip():
+        if field.required:
+            return Checked("", Problem("form.err.required", incomplete=True))
+        return Checked("")
     kind = field.input_kind
+    today = dt.date.today()
     if kind is InputKind.PHONE:
-        if not value.isdigit():
-            return Problem("form.err.digits_only")
-        if len(value) != 11:
-            return Problem("form.err.phone_length", (("n", str(len(value))),))
-        if not value.startswith("1") or value[1] not in "3456789":
-            return Problem("form.err.phone_prefix")
-    elif kind is InputKind.ID_NUMBER:
-        from kiosk.idnumber import is_valid
-
-        if len(value) != 18:
-            return Problem("form.err.id_length", (("n", str(len(value))),))
-        if not is_valid(value):
-            return Problem("form.err.id_check")
-    elif kind is InputKind.DIGITS and not value.isdigit():
-        return Problem("form.err.digits_only")
-    elif kind is InputKind.DATE:
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            return Problem("form.err.date")
-    elif kind is InputKind.CHOICE and field.options and value not in {o.value for o in field.options}:
-        return Problem("form.err.required")
+        return v.check_phone(value)
+    if kind is InputKind.ID_NUMBER:
+        return v.check_id_number(value)
+    if kind is InputKind.DIGITS:
+        if field.name == "bank_card":
+            return v.check_bank_card(value)
+        if field.name in ("amount", "monthly_income"):
+            return v.check_amount(value)
+        if field.name.startswith("year"):
+            return v.check_integer(value, minimum=1950, maximum=today.year)
+        if field.name == "household_size":
+            return v.check_integer(value, minimum=1, maximum=30)
+        return v.check_reference(value, min_length=4)
+    if kind is InputKind.CODE:
+        return v.check_reference(value, min_length=4)
+    if kind is InputKind.DATE:
+        if field.name.endswith("month"):
+            return v.check_month(value, latest=today)
+        if any(part in field.name for part in _PAST_DATES):
+            return v.check_date(value, latest=today)
+        if field.name in _FUTURE_DATES:
+            return v.check_date(value, earliest=today)
+        return v.check_date(value)
+    if kind is InputKind.REGION:
+        return v.check_region(value)
+    if kind is InputKind.CHOICE and value not in {o.value for o in field.options}:
+        return Checked("", Problem("form.err.required", incomplete=True))
+    value = value.strip()
     if len(value) > field.max_length:
-        return Problem("form.err.too_long", (("n", str(field.max_length)),))
-    return None
+        return Checked(value, Problem("form.err.too_long", {"n": field.max_length}))
+    return Checked(value)
 
 
 def problems(service: Service, answers: dict[str, str]) -> dict[str, Problem]:
     """Every resident field still missing or malformed, by field name."""
     found: dict[str, Problem] = {}
     for f in service.resident_fields:
-        problem = check(f, answers.get(f.name, ""))
+        problem = check(f, answers.get(f.name, "")).problem
         if problem is not None:
             found[f.name] = problem
     return found
@@ -68,7 +74,7 @@ def problems(service: Service, answers: dict[str, str]) -> dict[str, Problem]:
 def answers_for(service: Service, answers: dict[str, str]) -> dict[str, str]:
     """The answers that belong to this service's form (nothing left over from another)."""
     names = {f.name for f in service.resident_fields}
-    return {k: v.strip() for k, v in answers.items() if k in names and v.strip()}
+    return {k: a.strip() for k, a in answers.items() if k in names and a.strip()}
 
 
 def shown_value(field: FormField, value: str, language: Language) -> str:
@@ -85,9 +91,14 @@ def shown_value(field: FormField, value: str, language: Language) -> str:
     if field.name.endswith("name") and not field.name.endswith("_no"):
         return mask_name(value)
     if field.name == "bank_card":
-        from kiosk.privacy import mask_card_number
-
         return mask_card_number(value)
+    if kind is InputKind.REGION:
+        return regions.full_name(value) if regions.get(value) else value
+    if kind is InputKind.DATE and len(value) == 10:
+        try:
+            return v.human_date(dt.date.fromisoformat(value), language)
+        except ValueError:
+            return value
     if field.from_card and field.name == "address":
         return value[:6] + "…" if len(value) > 6 else value
     return value

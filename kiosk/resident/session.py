@@ -11,6 +11,20 @@ from kiosk.resident.identity import Identity
 from kiosk.resident.service import Service
 
 
+@dataclass(frozen=True)
+class Submission:
+    key: str
+    local_ref: str
+    service_code: str
+    service_name: str
+    masked_name: str
+    platform_ref: str = ""
+
+    @property
+    def reference(self) -> str:
+        return self.platform_ref or self.local_ref
+
+
 @dataclass
 class ResidentSession:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -21,6 +35,7 @@ class ResidentSession:
     service: Service | None = None  # the service being done now
     answers: dict[str, str] = field(default_factory=dict)  # the resident's form answers
     transaction_key: str | None = None  # idempotency key of the current submission
+    submission: Submission | None = None  # the application just submitted
     last_reference: str = ""  # what the last completed service printed (for the rating)
     last_service_code: str = ""
 
@@ -53,4 +68,5 @@ class ResidentSession:
         self.service = None
         self.answers.clear()
         self.transaction_key = None
+        self.submission = None
         self.last_reference = self.last_service_code = ""

@@ -12,7 +12,6 @@ from textual.message import Message
 from textual.screen import Screen
 
 from kiosk.devices.base import DeviceEvent
-
 from kiosk.widgets.chrome import BottomBar, DegradedLine, StepIndicator, TopBar
 
 if TYPE_CHECKING:

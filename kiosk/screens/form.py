@@ -1,140 +1,118 @@
-"""Journey step: the service's form. Card fields come from the ID card, shown masked and
-never typed; choices are buttons; typing is the last resort (a phone number)."""
+"""Journey step 填写: the service's form. Card fields come from the card, shown masked and
+never typed; choices are buttons; every other answer opens its on-screen input (number pad,
+date or region picker, pinyin keyboard). Answers live in the session, so 上一步 and 修改
+keep them; each field says in plain words what to fix."""
 
 from __future__ import annotations
 
-import logging
-
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Static
 
-from kiosk import journey
-from kiosk.privacy import mask_id_number, mask_name
+from kiosk.resident import actions, forms
+from kiosk.resident.identity import card_fields
+from kiosk.resident.service import FormField, InputKind, Service
 from kiosk.screens.base import KioskScreen
-from kiosk.widgets.chrome import TButton, TLabel
-
-log = logging.getLogger(__name__)
-MASKS = {"name": mask_name, "id_number": mask_id_number}
-
-
-class Submitted(Message):
-    def __init__(self, submission: journey.Submission | None, error: str | None) -> None:
-        super().__init__()
-        self.submission, self.error = submission, error
+from kiosk.widgets.chrome import TButton
 
 
 class FormScreen(KioskScreen):
     IDLE_FACTOR = 3.0
 
-    def __init__(self, service: dict) -> None:
-        super().__init__()
-        self.service = service
-        self.answers: dict[str, str] = {}
-
-    def label(self, item: dict) -> str:
-        english = self.app.language == "en"  # type: ignore[attr-defined]
-        return item.get("label_en" if english else "label_zh") or item.get("label_zh", "")
+    @property
+    def service(self) -> Service:
+        service = self.session.service
+        assert service is not None, "the form step needs a service"
+        return service
 
     def compose_body(self) -> ComposeResult:
-        yield Static(self.service.get("name_zh", ""), classes="title")
-        card = journey.identity_fields(self.app.session.identity)  # type: ignore[attr-defined]
+        language = self.kiosk.language
+        yield Static(self.service.name(language), id="form-title", classes="title")
+        card = card_fields(self.session.identity)
         with VerticalScroll(id="form-fields"):
-            for f in self.service.get("form", []):
-                if f.get("source") == "idcard":
-                    value = card.get(f["name"], "")
-                    shown = MASKS.get(f["name"], lambda v: v)(value) if value else "—"
-                    yield Static(f"{self.label(f)}：{shown}", classes="form-card-field")
-                elif f.get("type") == "select":
-                    yield Static(self.label(f), classes="form-label")
+            for f in self.service.form:
+                label = f.label(language)
+                if f.from_card:
+                    value = forms.shown_value(f, card.get(f.name, ""), language) or "—"
+                    yield Static(f"{label}：{value}", classes="form-card-field")
+                elif f.input_kind is InputKind.CHOICE:
+                    yield Static(label, classes="form-label")
                     with Horizontal(classes="form-options"):
-                        for option in f.get("options", []):
-                            yield Button(
-                                self.label(option),
-                                name=f"{f['name']}={option['value']}",
-                                classes="option",
-                            )
+                        for option in f.options:
+                            yield Button(option.label(language), name=f"{f.name}={option.value}",
+                                         classes="option")  # fmt: skip
+                    yield Static("", id=f"problem-{f.name}", classes="form-problem")
                 else:
-                    yield Static(self.label(f), classes="form-label")
-                    kind = "integer" if f.get("type") == "phone" else "text"
-                    yield Input(
-                        id=f"in-{f['name']}",
-                        type=kind,
-                        max_length=f.get("max_length") or 50,
-                        name=f["name"],
-                    )
-        yield TLabel("form.missing", id="form-missing", classes="message")
-        yield TButton("form.submit", id="form-submit", classes="action", variant="success")
+                    yield Button("", id=f"field-{f.name}", name=f.name, classes="form-field")
+                    yield Static("", id=f"problem-{f.name}", classes="form-problem")
+        yield TButton("form.next", id="form-next", classes="action", variant="success")
 
     def on_mount(self) -> None:
-        self.query_one("#form-missing").display = False
-        session = self.app.session or self.app.start_session()  # type: ignore[attr-defined]
-        # The idempotency key is made when the transaction starts and survives retries.
-        outbox = self.app.services.outbox  # type: ignore[attr-defined]
-        if session.transaction_key is None and outbox is not None:
-            session.transaction_key = outbox.new_transaction_key()
+        actions.begin_transaction(self.services.outbox, self.session)
+        self.refresh_fields()
+
+    def refresh_fields(self, shown_problems: dict[str, str] | None = None) -> None:
+        language = self.kiosk.language
+        answers = self.session.answers
+        for f in self.service.resident_fields:
+            value = answers.get(f.name, "")
+            if f.input_kind is InputKind.CHOICE:
+                for button in self.query(".option"):
+                    name, _, option = (button.name or "").partition("=")
+                    if name == f.name:
+                        button.set_class(option == value, "-chosen")
+            else:
+                shown = forms.shown_value(f, value, language) or self.kiosk.t("form.tap_to_fill")
+                mark = "" if f.required else self.kiosk.t("form.optional")
+                button = self.query_one(f"#field-{f.name}", Button)
+                button.label = f"{f.label(language)}{mark}：{shown}   ✎"
+                button.set_class(not value, "-empty")
+            problem = (shown_problems or {}).get(f.name, "")
+            line = self.query_one(f"#problem-{f.name}", Static)
+            line.update(problem)
+            line.display = bool(problem)
+
+    def open_field(self, name: str) -> None:
+        field = self.service.field(name)
+        if field is None or field.input_kind is InputKind.CHOICE:
+            return
+
+        def entered(value: str | None) -> None:
+            if value is None:
+                return
+            self._store(field, value)
+
+        self.kiosk.ask_field(self.service, name, entered)
+
+    def _store(self, field: FormField, raw: str) -> None:
+        checked = forms.check(field, raw)
+        self.session.answers[field.name] = checked.value
+        problem = checked.problem
+        self.refresh_fields(
+            {field.name: problem.text(self.kiosk.language)} if problem and raw else None
+        )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.has_class("option"):
-            event.stop()
-            name, _, value = (event.button.name or "").partition("=")
-            self.answers[name] = value
-            for sibling in event.button.parent.query(Button):  # type: ignore[union-attr]
-                sibling.set_class(sibling is event.button, "-chosen")
-        elif event.button.id == "form-submit":
-            event.stop()
-            for field in self.query(Input):
-                self.answers[field.name or ""] = field.value.strip()
-            missing = journey.missing_answers(self.service, self.answers)
-            if missing:
-                labels = [self.label(f) for f in self.service["form"] if f["name"] in missing]
-                self.query_one("#form-missing", TLabel).set_key(
-                    "form.missing", fields="、".join(labels)
-                )
-                self.query_one("#form-missing").display = True
+        button = event.button
+        if button.has_class("option"):
+            name, _, value = (button.name or "").partition("=")
+            self.session.answers[name] = value
+            self.refresh_fields()
+        elif button.has_class("form-field"):
+            self.open_field(button.name or "")
+        elif button.id == "form-next":
+            problems = forms.problems(self.service, self.session.answers)
+            if problems:
+                language = self.kiosk.language
+                self.refresh_fields({k: p.text(language) for k, p in problems.items()})
+                first = next(iter(problems))
+                self.query_one(f"#problem-{first}").scroll_visible()
                 return
-            event.button.disabled = True  # one tap, one application
-            self._submit(self.app.session)  # type: ignore[attr-defined]
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="submit")
-    def _submit(self, session: object) -> None:
-        from kiosk.offline.outbox import OutboxError, OutboxFull
-
-        services = self.app.services  # type: ignore[attr-defined]
-        if session is None or services.outbox is None or not services.outbox.can_enqueue:
-            log.error("application not queued: no session or no usable outbox")
-            self.post_message(Submitted(None, "unavailable"))
+            self.move_on()
+        else:
             return
-        try:
-            submission = journey.submit_application(
-                services.outbox, session, self.service, self.answers
-            )
-        except (OutboxError, OSError) as exc:  # disk full, database broken: nothing stored
-            why = f"{type(exc).__name__}: {exc}"
-            log.error("application not queued", extra={"error": why})
-            services.report_problem("outbox", why)  # staff see it in diagnostics
-            full = isinstance(exc, OutboxFull)
-            self.post_message(Submitted(None, "disk_full" if full else "unavailable"))
-            return
-        except Exception:  # a bug: still tell the resident, keep the form, log for staff
-            log.exception("application not queued")
-            self.post_message(Submitted(None, "unavailable"))
-            return
-        services.clear_problem("outbox")
-        self.post_message(Submitted(submission, None))
+        event.stop()
 
-    def on_submitted(self, message: Submitted) -> None:
-        if message.submission is None:
-            key = "form.disk_full" if message.error == "disk_full" else "form.failed"
-            self.query_one("#form-missing", TLabel).set_key(key)
-            self.query_one("#form-missing").display = True
-            self.query_one("#form-submit", Button).disabled = False
-            return
-        from kiosk.screens.submitted import SubmittedScreen
-
-        self.move_on(SubmittedScreen(self.service, dict(self.answers), message.submission))
-
-    def forget_resident(self) -> None:
-        self.answers.clear()
+    def retranslate(self) -> None:
+        self.query_one("#form-title", Static).update(self.service.name(self.kiosk.language))
+        self.refresh_fields()

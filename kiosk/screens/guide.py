@@ -1,4 +1,6 @@
-"""Journey step: find a service by category or by pinyin initials (sbzm → 社保证明)."""
+"""Choosing a service: by category, or by search (Chinese, full pinyin, initials such as
+sbzm → 社保证明, common synonyms), one page at a time with big 上一页 / 下一页. The page size
+follows the screen, so no service is hidden below the fold."""
 
 from __future__ import annotations
 
@@ -6,15 +8,17 @@ import logging
 
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Input, ListItem, ListView, Static
+from textual.widgets import Button, Static
 
+from kiosk.resident.service import Category, Language, Service
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.chrome import TButton, TLabel
 
 log = logging.getLogger(__name__)
-PAGE_SIZE = 8
+ROW_HEIGHT = 3  # a service button: one line of text with a border, a fingertip high
+ELDER_ROW_HEIGHT = 5
 
 
 class CatalogLoaded(Message):
@@ -23,22 +27,29 @@ class CatalogLoaded(Message):
         self.online, self.changed = online, changed
 
 
-def service_name(service: dict, language: str) -> str:
-    return service.get("name_en" if language == "en" else "name_zh") or service.get("name_zh", "")
-
-
 class GuideScreen(KioskScreen):
     IDLE_FACTOR = 2.0  # reading a list takes time
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_text = ""
+        self.category: str | None = None
+        self.page = 0
+        self.page_size = 6
+
+    @property
+    def language(self) -> Language:
+        return self.kiosk.language
+
     def compose_body(self) -> ComposeResult:
         yield TLabel("guide.title", classes="title")
-        yield Input(id="guide-search", placeholder="")
-        # Built in compose from the cached catalog: one layout pass, no flash of empty lists.
+        with Horizontal(id="guide-tools"):
+            yield TButton("guide.search", id="guide-search", classes="tool")
+            yield Static(id="guide-query")
         yield Horizontal(*self._category_buttons(), id="guide-categories")
         yield TLabel("guide.offline", id="guide-offline", classes="message")
         yield TLabel("guide.empty", id="guide-empty", classes="hint")
-        self._shown, self._page = self.store.services, 0
-        yield ListView(*self._service_items(self._shown[:PAGE_SIZE]), id="guide-list")
+        yield Vertical(id="guide-list")
         with Horizontal(id="guide-pager"):
             yield TButton("guide.prev", id="guide-prev", classes="pager")
             yield Static(id="guide-page")
@@ -47,22 +58,28 @@ class GuideScreen(KioskScreen):
     def on_mount(self) -> None:
         self.query_one("#guide-offline").display = False
         self.query_one("#guide-empty").display = False
-        self.query_one("#guide-search", Input).placeholder = self.app.t("guide.search")  # type: ignore[attr-defined]
-        self._show_page_controls()
+        self.show_services()
         self._refresh_catalog()
 
-    @property
-    def store(self):  # type: ignore[no-untyped-def]
-        return self.app.services.catalog  # type: ignore[attr-defined]
+    def on_resize(self) -> None:
+        self._fit_page()
+
+    def _fit_page(self) -> None:
+        box = self.query_one("#guide-list")
+        row = ELDER_ROW_HEIGHT if self.kiosk.elder else ROW_HEIGHT
+        size = max(1, box.size.height // row) if box.size.height else self.page_size
+        if size != self.page_size:
+            self.page_size = size
+            self.show_services(self.page)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="catalog")
     def _refresh_catalog(self) -> None:
-        client = self.app.services.platform  # type: ignore[attr-defined]
+        client = self.services.platform
         if client is None:
             self.post_message(CatalogLoaded(online=False, changed=False))
             return
         try:
-            changed = self.store.refresh(client)
+            changed = self.services.catalog.refresh(client)
         except Exception as exc:  # network down or garbage: keep the cached copy
             log.warning("catalog refresh failed", extra={"error": f"{type(exc).__name__}: {exc}"})
             self.post_message(CatalogLoaded(online=False, changed=False))
@@ -71,67 +88,77 @@ class GuideScreen(KioskScreen):
 
     def on_catalog_loaded(self, message: CatalogLoaded) -> None:
         self.query_one("#guide-offline").display = not message.online
-        if message.changed:  # rebuilding ~40 list items costs a visible moment: only on change
+        if message.changed:  # rebuilding the buttons costs a visible moment: only on change
             self.show_categories()
-            self.show_services()
+            self.show_services(self.page)
 
     def retranslate(self) -> None:
-        self.query_one("#guide-search", Input).placeholder = self.app.t("guide.search")  # type: ignore[attr-defined]
         self.show_categories()
-        self.show_services(self._shown, self._page)
+        self.show_services(self.page)
 
     def _category_buttons(self) -> list[Button]:
-        english = self.app.language == "en"  # type: ignore[attr-defined]
-        categories = (self.store._catalog or {}).get("categories", [])
         return [
-            Button(c["name_en" if english else "name_zh"], name=c["code"], classes="category")
-            for c in categories
+            Button(c.name(self.language), name=c.code, classes="category")
+            for c in self.services.catalog.categories
         ]
-
-    def _service_items(self, services: list[dict]) -> list[ListItem]:
-        language = self.app.language  # type: ignore[attr-defined]
-        return [ListItem(Static(service_name(s, language)), name=s["code"]) for s in services]
 
     def show_categories(self) -> None:
         bar = self.query_one("#guide-categories", Horizontal)
         bar.remove_children()
         bar.mount_all(self._category_buttons())
+        for button in bar.query(Button):
+            button.set_class(button.name == self.category, "-chosen")
 
-    def show_services(self, services: list[dict] | None = None, page: int = 0) -> None:
-        """Show one page of services: touch screens page with big buttons, they do not scroll."""
-        if services is None:
-            services = self.store.search(self.query_one("#guide-search", Input).value)
-        pages = max(1, -(-len(services) // PAGE_SIZE))
-        self._shown, self._page = services, min(max(page, 0), pages - 1)
-        page = self._page
-        view = self.query_one("#guide-list", ListView)
-        view.clear()
-        view.extend(self._service_items(services[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]))
-        self._show_page_controls()
+    def matching(self) -> list[Service]:
+        found = self.services.catalog.find(self.query_text)
+        if self.category:
+            found = [s for s in found if s.category == self.category]
+        return found
 
-    def _show_page_controls(self) -> None:
-        pages = max(1, -(-len(self._shown) // PAGE_SIZE))
-        self.query_one("#guide-empty").display = not self._shown
-        self.query_one("#guide-page", Static).update(f"{self._page + 1} / {pages}")
-        self.query_one("#guide-prev").disabled = self._page == 0
-        self.query_one("#guide-next").disabled = self._page >= pages - 1
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.show_services()
+    def show_services(self, page: int = 0) -> None:
+        """One page of services: touch screens page with big buttons, they do not scroll."""
+        services = self.matching()
+        pages = max(1, -(-len(services) // self.page_size))
+        self.page = min(max(page, 0), pages - 1)
+        shown = services[self.page * self.page_size : (self.page + 1) * self.page_size]
+        box = self.query_one("#guide-list", Vertical)
+        box.remove_children()
+        box.mount_all(
+            Button(s.name(self.language), name=s.code, classes="service") for s in shown
+        )
+        self.query_one("#guide-empty").display = not services
+        self.query_one("#guide-page", Static).update(f"{self.page + 1} / {pages}")
+        self.query_one("#guide-prev").disabled = self.page == 0
+        self.query_one("#guide-next").disabled = self.page >= pages - 1
+        query = self.query_one("#guide-query", Static)
+        query.update(f"🔍 {self.query_text}" if self.query_text else "")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id in ("guide-prev", "guide-next"):
-            event.stop()
-            step = 1 if event.button.id == "guide-next" else -1
-            self.show_services(self._shown, self._page + step)
-        elif event.button.has_class("category"):
-            event.stop()
-            code = event.button.name
-            self.show_services([s for s in self.store.services if s.get("category") == code])
+        button = event.button
+        if button.id in ("guide-prev", "guide-next"):
+            self.show_services(self.page + (1 if button.id == "guide-next" else -1))
+        elif button.id == "guide-search":
+            self.kiosk.ask_search(self.query_text, self._searched)
+        elif button.has_class("category"):
+            self.category = None if self.category == button.name else button.name
+            for other in self.query(".category"):
+                other.set_class(other.name == self.category, "-chosen")
+            self.show_services()
+        elif button.has_class("service"):
+            service = self.services.catalog.service(button.name or "")
+            if service is not None:
+                self.kiosk.show_service_guide(service)
+        else:
+            return
+        event.stop()
 
-    def on_list_view_selected(self, event: ListView.Selected) -> None:
-        from kiosk.screens.service_guide import ServiceGuideScreen
+    def _searched(self, text: str | None) -> None:
+        if text is None:
+            return
+        self.query_text, self.category = text.strip(), None
+        for other in self.query(".category"):
+            other.set_class(False, "-chosen")
+        self.show_services()
 
-        service = self.store.get(event.item.name or "")
-        if service is not None:
-            self.app.push_screen(ServiceGuideScreen(service))
+    def categories(self) -> list[Category]:
+        return self.services.catalog.categories

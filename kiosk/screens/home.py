@@ -23,6 +23,7 @@ ACTIONS = (
 
 class HomeScreen(KioskScreen):
     SHOW_HOME = False
+    SHOW_BACK = False
 
     def compose_body(self) -> ComposeResult:
         yield BigText(id="welcome-big", classes="elder-only")
@@ -49,13 +50,13 @@ class HomeScreen(KioskScreen):
             if event.button.id != button_id:
                 continue
             event.stop()
-            if device and not self.app.device_usable(device):  # type: ignore[attr-defined]
+            if device and not self.kiosk.device_usable(device):
                 message = self.query_one("#home-message", TLabel)
-                message.set_key("home.unavailable", name=self.app.t(key))  # type: ignore[attr-defined]
+                message.set_key("home.unavailable", name=self.kiosk.t(key))
                 message.display = True
                 return
             self.query_one("#home-message", TLabel).display = False
-            self.app.open_journey(button_id.removeprefix("home-"))  # type: ignore[attr-defined]
+            self.kiosk.open_journey(button_id.removeprefix("home-"))
 
     def spoken_prompt(self) -> str | None:
         return self.app.t("home.hint")  # type: ignore[attr-defined]

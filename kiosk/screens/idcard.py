@@ -1,9 +1,8 @@
-"""Journey step: the resident identifies with the ID card on the reader, or inserts the
-social security card; the terminal reads it and shows it masked."""
+"""Journey step 核验身份: the resident places the ID card on the reader (or inserts the social
+security card); the terminal reads it and shows it masked. A card left behind by the last
+resident is never read for the next one: it has to be taken out and put back."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from textual import work
 from textual.app import ComposeResult
@@ -11,7 +10,8 @@ from textual.containers import Horizontal
 from textual.message import Message
 
 from kiosk.devices.base import DeviceError, DeviceEvent, EventKind
-from kiosk.privacy import mask_id_number, mask_name
+from kiosk.resident import actions
+from kiosk.resident.identity import Identity, masked_id_number, masked_name
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.chrome import TButton, TLabel
 
@@ -23,20 +23,20 @@ ERROR_KEYS = {
     "timeout": "idcard.err.timeout",
     "unsupported_card": "idcard.err.unsupported_card",
 }
+READERS = ("idcard", "smartcard")
 
 
 class CardRead(Message):
-    def __init__(self, source: str, card: object | None, error: DeviceError | None) -> None:
+    def __init__(self, source: str, identity: Identity | None, error: DeviceError | None) -> None:
         super().__init__()
-        self.source, self.card, self.error = source, card, error
+        self.source, self.identity, self.error = source, identity, error
 
 
 class IdCardScreen(KioskScreen):
     IDLE_FACTOR = 1.5
 
-    def __init__(self, then: Callable[[], KioskScreen] | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self._then = then  # the journey step after identification (default: the guide)
         self._source = "idcard"  # the reader the identity came from
 
     def compose_body(self) -> ComposeResult:
@@ -56,23 +56,29 @@ class IdCardScreen(KioskScreen):
     def on_mount(self) -> None:
         for wid in ("#idcard-who", "#idcard-take", "#idcard-retry", "#idcard-continue"):
             self.query_one(wid).display = False
-        reader, ssc = self.device("idcard"), self.device("smartcard")
+        reader, ssc = self.services.device("idcard"), self.services.device("smartcard")
         if ssc is not None:
             self.query_one("#idcard-status", TLabel).set_key("idcard.prompt_any")
         self.query_one("#idcard-demo").display = getattr(reader, "emulator", None) is not None
         self.query_one("#idcard-demo-ssc").display = getattr(ssc, "emulator", None) is not None
-        if reader is not None and reader.card_present:
-            self.read("idcard")
-        elif ssc is not None and ssc.card_present:
-            self.read("smartcard")
-
-    def device(self, kind: str):  # type: ignore[no-untyped-def]
-        return self.app.services.device(kind)  # type: ignore[attr-defined]
+        identity = self.kiosk.session.identity if self.kiosk.session else None
+        if identity is not None:  # back here with 上一步: show who, offer to go on
+            self._show_identity(identity)
+            return
+        for kind in READERS:
+            device = self.services.device(kind)
+            if device is None or not getattr(device, "card_present", False):
+                continue
+            if kind in self.kiosk.stale_cards:
+                self.query_one("#idcard-status", TLabel).set_key("idcard.reinsert")
+                continue
+            self.read(kind)
+            break
 
     def on_device_event(self, event: DeviceEvent) -> None:
-        if event.device not in ("idcard", "smartcard"):
+        if event.device not in READERS:
             return
-        session = self.app.session  # type: ignore[attr-defined]
+        session = self.kiosk.session
         if event.kind is EventKind.CARD_PLACED and (session is None or session.identity is None):
             self.read(event.device)
         elif event.kind is EventKind.CARD_REMOVED and event.device == self._source:
@@ -86,12 +92,12 @@ class IdCardScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="idcard")
     def _read_card(self, source: str) -> None:
-        reader = self.device(source)
+        reader = self.services.device(source)
         try:
             if reader is None:
                 raise DeviceError("no_device", f"no {source} reader configured")
-            card = reader.read_card() if source == "idcard" else reader.read_social_security()
-            self.post_message(CardRead(source, card, None))
+            identity = actions.read_card(reader, source)  # type: ignore[arg-type]
+            self.post_message(CardRead(source, identity, None))
         except DeviceError as exc:
             self.post_message(CardRead(source, None, exc))
 
@@ -99,42 +105,37 @@ class IdCardScreen(KioskScreen):
         status = self.query_one("#idcard-status", TLabel)
         if message.error is not None and message.error.code == "busy":
             return  # a read already under way (card placed while the screen opened) answers
-        session_identity = self.app.session.identity if self.app.session else None  # type: ignore[attr-defined]
+        session_identity = self.kiosk.session.identity if self.kiosk.session else None
         if message.error is not None and session_identity is not None:
             return  # a second read failed after the first succeeded: keep the good one
-        if message.error is not None:
-            status.set_key(ERROR_KEYS.get(message.error.code, "idcard.err.device"))
+        if message.error is not None or message.identity is None:
+            code = message.error.code if message.error else ""
+            status.set_key(ERROR_KEYS.get(code, "idcard.err.device"))
             self.query_one("#idcard-retry").display = True
             return
-        session = self.app.session or self.app.start_session()  # type: ignore[attr-defined]
-        session.identity = card = message.card
-        status.set_key("idcard.done")
-        self.query_one("#idcard-who", TLabel).set_key(
-            "idcard.who",
-            name=mask_name(card.name or getattr(card, "name_en", "")),  # type: ignore[attr-defined]
-            number=mask_id_number(card.id_number),  # type: ignore[attr-defined]
-        )
-        self.query_one("#idcard-who").display = True
+        actions.identify(self.session, message.identity)
+        self._show_identity(message.identity)
+        # A card left in the reader is the most common thing residents forget.
+        reader = self.services.device(message.source)
+        self.query_one("#idcard-take").display = bool(reader and reader.card_present)
+
+    def _show_identity(self, identity: Identity) -> None:
+        self.query_one("#idcard-status", TLabel).set_key("idcard.done")
+        who = self.query_one("#idcard-who", TLabel)
+        who.set_key("idcard.who", name=masked_name(identity), number=masked_id_number(identity))
+        who.display = True
         self.query_one("#idcard-continue").display = True
         self.query_one("#idcard-demo").display = self.query_one("#idcard-demo-ssc").display = False
-        # A card left in the reader is the most common thing residents forget.
-        reader = self.device(message.source)
-        self.query_one("#idcard-take").display = bool(reader and reader.card_present)
 
     def on_button_pressed(self, event: TButton.Pressed) -> None:
         if event.button.id == "idcard-retry":
             self.read(self._source)
         elif event.button.id == "idcard-demo":
-            self.device("idcard").emulator.place_card("resident")
+            self.services.demo_place_card("idcard")
         elif event.button.id == "idcard-demo-ssc":
-            from kiosk.devices.smartcard.cards import demo_card
-
-            self.device("smartcard").emulator.insert(demo_card("social_security"))
+            self.services.demo_place_card("smartcard")
         elif event.button.id == "idcard-continue":
-            if self._then is not None:
-                self.move_on(self._then())
-            else:
-                self.app.open_journey("guide")  # type: ignore[attr-defined]
+            self.move_on()
         else:
             return
         event.stop()

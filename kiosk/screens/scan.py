@@ -1,4 +1,4 @@
-"""Journey step: identify with the QR code from the resident's phone (电子证照 / 扫码登录).
+"""Journey step 核验身份 by the QR code from the resident's phone (电子证照 / 扫码登录).
 
 The platform verifies the one-time token and answers who it belongs to; from then on the
 resident is identified as with a card."""
@@ -12,15 +12,16 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 
-from kiosk.journey import QrIdentity
+from kiosk.resident import actions
+from kiosk.resident.identity import Identity, masked_id_number, masked_name
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.chrome import TButton, TLabel
 
 
 class QrResult(Message):
-    def __init__(self, outcome: str, resident: dict | None = None) -> None:
+    def __init__(self, outcome: str, identity: Identity | None = None) -> None:
         super().__init__()
-        self.outcome, self.resident = outcome, resident
+        self.outcome, self.identity = outcome, identity
 
 
 class ScanScreen(KioskScreen):
@@ -59,8 +60,7 @@ class ScanScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="scan")
     def _scan(self, cancel: threading.Event) -> None:
-        services = self.app.services  # type: ignore[attr-defined]
-        camera = services.device("camera")
+        camera = self.services.camera
         if camera is None:
             self.post_message(QrResult("no_camera"))
             return
@@ -70,26 +70,26 @@ class ScanScreen(KioskScreen):
         if not text:
             self.post_message(QrResult("no_code"))
             return
+        platform = self.services.platform
+        if platform is None:
+            self.post_message(QrResult("offline"))
+            return
         try:
-            result = services.platform.verify_identity(qr_token=text)
+            identity = actions.verify_qr(platform, text)
         except Exception:
             self.post_message(QrResult("offline"))
             return
-        if result.get("verified") and result.get("resident"):
-            self.post_message(QrResult("verified", result["resident"]))
-        else:
-            self.post_message(QrResult("rejected"))
+        self.post_message(QrResult("verified" if identity else "rejected", identity))
 
     def on_qr_result(self, message: QrResult) -> None:
         self.query_one("#scan-status", TLabel).set_key(f"scan.{message.outcome}")
-        verified = message.outcome == "verified" and message.resident is not None
-        self.query_one("#scan-retry").display = not verified
-        if not verified:
+        identity = message.identity
+        self.query_one("#scan-retry").display = identity is None
+        if identity is None:
             return
-        session = self.app.session or self.app.start_session()  # type: ignore[attr-defined]
-        session.identity = identity = QrIdentity.from_platform(message.resident)
+        actions.identify(self.session, identity)
         who = self.query_one("#scan-who", TLabel)
-        who.set_key("idcard.who", name=identity.masked_name, number=identity.masked_id_number)
+        who.set_key("idcard.who", name=masked_name(identity), number=masked_id_number(identity))
         who.display = True
         self.query_one("#scan-continue").display = True
 
@@ -97,15 +97,10 @@ class ScanScreen(KioskScreen):
         if event.button.id == "scan-retry":
             self.start_scan()
         elif event.button.id == "scan-continue":
-            self.move_on(self._guide())
+            self.move_on()
         else:
             return
         event.stop()
-
-    def _guide(self) -> KioskScreen:
-        from kiosk.screens.guide import GuideScreen
-
-        return GuideScreen()
 
     def forget_resident(self) -> None:
         self.query_one("#scan-who", TLabel).set_key("idcard.name")

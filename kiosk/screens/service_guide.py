@@ -1,5 +1,5 @@
-"""Journey step: one service's guide, in plain words: who can apply, what to bring, how long,
-what it costs, how to collect."""
+"""One service's guide, in plain words: who can apply, what to bring, how long, what it
+costs, how to collect; and 开始办理 where the terminal can do it."""
 
 from __future__ import annotations
 
@@ -7,51 +7,50 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from kiosk.resident.service import Action, Service
 from kiosk.screens.base import KioskScreen
-from kiosk.screens.guide import service_name
-from kiosk.widgets.chrome import TButton
-
-SECTIONS = (
-    ("conditions", "guide.conditions"),
-    ("materials", "guide.materials"),
-    ("time_limit", "guide.time_limit"),
-    ("fee", "guide.fee"),
-    ("collection", "guide.collect"),
-)
+from kiosk.widgets.chrome import TButton, TLabel
 
 
 class ServiceGuideScreen(KioskScreen):
     IDLE_FACTOR = 3.0  # residents read guides slowly; do not time them out mid-sentence
 
-    def __init__(self, service: dict) -> None:
+    def __init__(self, service: Service) -> None:
         super().__init__()
         self.service = service
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="service-title", classes="title")
         yield VerticalScroll(Static(id="service-guide"), id="service-guide-box")
-        if self.service.get("kiosk_action") in ("apply", "print_record"):
+        if self.service.action is Action.GUIDE_ONLY:
+            yield TLabel("guide.counter_only", classes="hint")
+        else:
             yield TButton("guide.start", id="service-start", classes="action", variant="success")
 
     def on_button_pressed(self, event: TButton.Pressed) -> None:
         if event.button.id == "service-start":
             event.stop()
-            self.app.begin_service(self.service)  # type: ignore[attr-defined]
+            self.kiosk.begin_service(self.service)
 
     def on_mount(self) -> None:
         self.retranslate()
 
     def retranslate(self) -> None:
-        language = self.app.language  # type: ignore[attr-defined]
-        self.query_one("#service-title", Static).update(service_name(self.service, language))
-        guide = self.service.get("guide", {})
+        language = self.kiosk.language
+        self.query_one("#service-title", Static).update(self.service.name(language))
+        guide = self.service.guide
+        sections = (
+            ("guide.conditions", guide.conditions),
+            ("guide.materials", guide.materials),
+            ("guide.time_limit", (guide.time_limit,) if guide.time_limit else ()),
+            ("guide.fee", (guide.fee,) if guide.fee else ()),
+            ("guide.collect", (guide.collection,) if guide.collection else ()),
+        )
         lines: list[str] = []
-        for field, key in SECTIONS:
-            value = guide.get(field)
-            if not value:
+        for key, items in sections:
+            if not items:
                 continue
-            lines.append(f"[b]{self.app.t(key)}[/b]")  # type: ignore[attr-defined]
-            items = value if isinstance(value, list) else [value]
+            lines.append(f"[b]{self.kiosk.t(key)}[/b]")
             lines.extend(f"  • {item}" for item in items)
             lines.append("")
         self.query_one("#service-guide", Static).update("\n".join(lines))

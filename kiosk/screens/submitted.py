@@ -1,10 +1,8 @@
-"""Journey step: the application is received. The receipt prints (with the platform's number
-when the network gives it within a moment, else the terminal's own), then the resident may
-rate the service."""
+"""Journey step 完成: the application is received. The receipt prints (with the platform's
+number when the network gives it within a moment, else the terminal's own), then the
+resident may rate the service or finish."""
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 from textual import work
 from textual.app import ComposeResult
@@ -12,7 +10,8 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Static
 
-from kiosk import journey
+from kiosk.resident import actions, receipts
+from kiosk.resident.session import Submission
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.chrome import TButton, TLabel
 
@@ -20,18 +19,12 @@ PLATFORM_REF_WAIT_S = 3.0  # how long the receipt waits for the platform's numbe
 
 
 class Printed(Message):
-    def __init__(self, submission: journey.Submission, outcome: str) -> None:
+    def __init__(self, submission: Submission, outcome: str) -> None:
         super().__init__()
         self.submission, self.outcome = submission, outcome
 
 
 class SubmittedScreen(KioskScreen):
-    def __init__(
-        self, service: dict, answers: dict[str, str], submission: journey.Submission
-    ) -> None:
-        super().__init__()
-        self.service, self.answers, self.submission = service, answers, submission
-
     def compose_body(self) -> ComposeResult:
         yield TLabel("submitted.title", classes="title")
         yield Static(id="submitted-ref", classes="who")
@@ -45,41 +38,31 @@ class SubmittedScreen(KioskScreen):
             )
 
     def on_mount(self) -> None:
+        self.submission = self.session.submission
+        assert self.submission is not None, "the receipt step follows a submission"
         self.show_ref()
-        self._print()
+        self._print(self.submission)
 
     def show_ref(self) -> None:
         s = self.submission
-        ref = s.platform_ref or s.local_ref
-        self.query_one("#submitted-ref", Static).update(f"{s.service_name}\n{ref}")
+        if s is None:
+            return
+        label = self.kiosk.t("submitted.ref" if s.platform_ref else "submitted.local_ref")
+        service = self.session.service
+        name = service.name(self.kiosk.language) if service else s.service_name
+        self.query_one("#submitted-ref", Static).update(f"{name}\n{label}{s.reference}")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="print")
-    def _print(self) -> None:
-        services = self.app.services  # type: ignore[attr-defined]
-        session = self.app.session  # type: ignore[attr-defined]
-        submission = self.submission
-        if services.sync is not None:  # online: the platform's number within a moment
-            reference = services.sync.wait_delivered(submission.key, PLATFORM_REF_WAIT_S)
-            if reference:
-                submission = replace(submission, platform_ref=reference)
-        if self.app.session is not session:  # type: ignore[attr-defined]
+    def _print(self, submission: Submission) -> None:
+        services, session = self.services, self.kiosk.session
+        submission = actions.wait_platform_ref(services.sync, submission, PLATFORM_REF_WAIT_S)
+        if self.kiosk.session is not session or session is None or session.service is None:
             return  # they walked away: no receipt for whoever stands there now
-        printer = services.device("printer")
-        if printer is None:
-            self.post_message(Printed(submission, "no_printer"))
-            return
-        receipt = journey.application_receipt(
-            submission,
-            self.service,
-            self.answers,
-            services.config,
-            self.app.language,  # type: ignore[attr-defined]
+        receipt = receipts.application_receipt(
+            submission, session.service, session.answers, services.config, self.kiosk.language
         )
-        try:
-            printer.print_receipt(receipt, keep_if_refused=True)
-            outcome = "printed"
-        except Exception as exc:  # paper out, cover open: kept for staff to reprint
-            outcome = "kept" if getattr(exc, "code", "") else "failed"
+        outcome = actions.print_receipt(services.printer, receipt)
+        session.last_reference = submission.reference
         self.post_message(Printed(submission, outcome))
 
     def on_printed(self, message: Printed) -> None:
@@ -89,11 +72,12 @@ class SubmittedScreen(KioskScreen):
 
     def on_button_pressed(self, event: TButton.Pressed) -> None:
         if event.button.id == "submitted-rate":
-            from kiosk.screens.rating import RatingScreen
-
-            self.move_on(RatingScreen(self.service, self.submission))
+            self.move_on()
         elif event.button.id == "submitted-done":
-            self.app.end_session("done")  # type: ignore[attr-defined]
+            self.kiosk.end_session("done")
         else:
             return
         event.stop()
+
+    def retranslate(self) -> None:
+        self.show_ref()

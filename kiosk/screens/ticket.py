@@ -1,9 +1,8 @@
-"""Journey step: take a queue number for a counter. Offline, the number is the terminal's
-own reference, queued in the outbox so the hall's system learns of it later."""
+"""Journey 取号: choose the kind of business; a short queue number (A012) prints with its
+windows, the people waiting and the time. Offline, the terminal's own number (A901 …),
+queued in the outbox so the hall's system learns of it."""
 
 from __future__ import annotations
-
-import logging
 
 from textual import work
 from textual.app import ComposeResult
@@ -11,81 +10,89 @@ from textual.containers import Grid
 from textual.message import Message
 from textual.widgets import Button, Static
 
+from kiosk.resident import actions
+from kiosk.resident.service import Category
 from kiosk.screens.base import KioskScreen
-from kiosk.widgets.chrome import TLabel
-
-log = logging.getLogger(__name__)
+from kiosk.widgets.chrome import TButton, TLabel
 
 
 class TicketIssued(Message):
-    def __init__(self, number: str, detail: str, offline: bool) -> None:
+    def __init__(self, ticket: actions.Ticket | None) -> None:
         super().__init__()
-        self.number, self.detail, self.offline = number, detail, offline
+        self.ticket = ticket
 
 
 class TicketScreen(KioskScreen):
     def compose_body(self) -> ComposeResult:
         yield TLabel("ticket.title", classes="title")
         yield Grid(id="ticket-categories")
-        yield TLabel("ticket.done", id="ticket-done", classes="hint")
-        yield Static(id="ticket-number", classes="title")
+        yield Static(id="ticket-number", classes="ticket-number")
+        yield Static(id="ticket-detail", classes="hint")
         yield TLabel("ticket.offline", id="ticket-offline", classes="message")
+        yield TButton("submitted.done", id="ticket-done", classes="action", variant="success")
 
     def on_mount(self) -> None:
-        for wid in ("#ticket-done", "#ticket-number", "#ticket-offline"):
+        for wid in ("#ticket-number", "#ticket-detail", "#ticket-offline", "#ticket-done"):
             self.query_one(wid).display = False
         self.retranslate()
 
     def retranslate(self) -> None:
         grid = self.query_one("#ticket-categories", Grid)
         grid.remove_children()
-        english = self.app.language == "en"  # type: ignore[attr-defined]
-        catalog = self.app.services.catalog._catalog or {}  # type: ignore[attr-defined]
         grid.mount_all(
-            Button(
-                c["name_en" if english else "name_zh"], name=c["code"], classes="action category"
-            )
-            for c in catalog.get("categories", [])
+            Button(c.name(self.kiosk.language), name=c.code, classes="action category")
+            for c in self.services.catalog.categories
         )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.has_class("category"):
-            event.stop()
-            self.query_one("#ticket-categories").display = False
-            self._issue(event.button.name or "")
+            category = next(
+                (c for c in self.services.catalog.categories if c.code == event.button.name),
+                None,
+            )
+            if category is not None:
+                self.query_one("#ticket-categories").display = False
+                self.query_one("#ticket-offline").display = False
+                self._issue(category)
+        elif event.button.id == "ticket-done":
+            self.kiosk.end_session("done")
+        else:
+            return
+        event.stop()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ticket")
-    def _issue(self, category: str) -> None:
-        services = self.app.services  # type: ignore[attr-defined]
-        service = next(
-            (s for s in services.catalog.services if s.get("category") == category), None
-        )
-        code = service["code"] if service else category
+    def _issue(self, category: Category) -> None:
+        services = self.services
         try:
-            ticket = services.platform.issue_ticket(code)
-            detail = f"{ticket['service_name']} · {ticket['counter']} · {ticket['waiting_ahead']}"
-            self.post_message(TicketIssued(ticket["ticket_no"], detail, offline=False))
-        except Exception:
-            # Network down or platform broken: the resident still gets a number.
-            try:
-                key = services.outbox.new_transaction_key()
-                receipt = services.outbox.enqueue(
-                    key, "ticket", "tickets", {"service_code": code}, {}
-                )
-            except Exception as exc:  # no outbox either: say so, offer the categories again
-                log.error("no ticket issued", extra={"error": f"{type(exc).__name__}: {exc}"})
-                self.post_message(TicketIssued("", "", offline=True))
-                return
-            self.post_message(TicketIssued(receipt.local_ref, code, offline=True))
+            ticket = actions.issue_ticket(
+                services.platform, services.outbox, services.tickets, category,
+                services.catalog.all_services(),
+            )  # fmt: skip
+        except actions.NotQueued:
+            self.post_message(TicketIssued(None))
+            return
+        ticket = actions.print_ticket(
+            services.printer, ticket, services.config, self.kiosk.language
+        )
+        self.post_message(TicketIssued(ticket))
 
     def on_ticket_issued(self, message: TicketIssued) -> None:
-        if not message.number:
+        ticket = message.ticket
+        if ticket is None:
             self.query_one("#ticket-offline", TLabel).set_key("ticket.failed")
             self.query_one("#ticket-offline").display = True
             self.query_one("#ticket-categories").display = True
             return
-        self.query_one("#ticket-done").display = True
-        number = self.query_one("#ticket-number", Static)
-        number.update(f"{message.number}\n{message.detail}")
-        number.display = True
-        self.query_one("#ticket-offline").display = message.offline
+        self.query_one("#ticket-number", Static).update(ticket.number)
+        t = self.kiosk.t
+        lines = [ticket.category.name(self.kiosk.language)]
+        if ticket.counter:
+            lines.append(t("ticket.window", window=ticket.counter))
+        if ticket.waiting_ahead >= 0:
+            lines.append(t("ticket.waiting", n=ticket.waiting_ahead))
+        lines.append(t("ticket.time", time=ticket.issued_at.strftime("%H:%M")))
+        lines.append(t(f"ticket.{ticket.printed}"))
+        self.query_one("#ticket-detail", Static).update("\n".join(lines))
+        for wid in ("#ticket-number", "#ticket-detail", "#ticket-done"):
+            self.query_one(wid).display = True
+        self.query_one("#ticket-offline").display = ticket.offline

@@ -1,0 +1,90 @@
+"""One form field's on-screen input: a number pad, a date or region picker, or the pinyin
+keyboard as the last resort. No hardware keyboard is needed anywhere."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Static
+
+from kiosk.resident.service import FormField, InputKind, Language
+from kiosk.widgets.chrome import TButton
+from kiosk.widgets.datepicker import DatePicker
+from kiosk.widgets.numberpad import NumberPad
+from kiosk.widgets.pinyin import PinyinKeyboard
+from kiosk.widgets.regionpicker import RegionPicker
+
+# Input kind -> the number pad's kind (see kiosk.widgets.numberpad).
+PAD_KINDS = {
+    InputKind.PHONE: "phone",
+    InputKind.ID_NUMBER: "id_number",
+}
+
+
+class FieldInputScreen(ModalScreen[str | None]):
+    def __init__(self, field: FormField, current: str) -> None:
+        super().__init__()
+        self.field, self.current = field, current
+
+    @property
+    def language(self) -> Language:
+        return cast("Language", self.app.language)  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="input-box"):
+            yield Static(self.field.label(self.language), id="input-label", classes="title")
+            yield self._input_widget()
+            with Horizontal(id="input-actions"):
+                yield TButton("input.cancel", id="input-cancel", classes="action")
+
+    def _input_widget(self) -> Widget:
+        kind = self.field.input_kind
+        if kind in (InputKind.PHONE, InputKind.ID_NUMBER, InputKind.DIGITS, InputKind.CODE):
+            pad_kind = PAD_KINDS.get(kind)
+            if pad_kind is None:
+                name = self.field.name
+                if name == "bank_card":
+                    pad_kind = "bank_card"
+                elif name in ("amount", "monthly_income"):
+                    pad_kind = "amount"
+                elif name.startswith("year") or name == "household_size":
+                    pad_kind = "integer"
+                else:
+                    pad_kind = "reference"
+            if kind is InputKind.CODE:
+                    return PinyinKeyboard(value=self.current, mode="code", id="input-widget")
+            return NumberPad(kind=pad_kind, value=self.current, id="input-widget")  # type: ignore[arg-type]
+        if kind is InputKind.DATE:
+            months_only = self.field.name.endswith("month")
+            return DatePicker(value=self.current, months_only=months_only, id="input-widget")
+        if kind is InputKind.REGION:
+            return RegionPicker(value=self.current, id="input-widget")
+
+        return PinyinKeyboard(value=self.current, id="input-widget")
+
+    # Every input widget ends with a `Done` message carrying the checked value.
+    def _done(self, message: Message, value: str) -> None:
+        message.stop()
+        self.dismiss(value)
+
+    def on_number_pad_done(self, message: NumberPad.Done) -> None:
+        self._done(message, message.value)
+
+    def on_date_picker_done(self, message: DatePicker.Done) -> None:
+        self._done(message, message.value)
+
+    def on_region_picker_done(self, message: RegionPicker.Done) -> None:
+        self._done(message, message.value)
+
+    def on_pinyin_keyboard_done(self, message: PinyinKeyboard.Done) -> None:
+        self._done(message, message.value)
+
+    def on_button_pressed(self, event: TButton.Pressed) -> None:
+        if event.button.id == "input-cancel":
+            event.stop()
+            self.dismiss(None)
