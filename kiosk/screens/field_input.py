@@ -3,7 +3,7 @@ keyboard as the last resort. No hardware keyboard is needed anywhere."""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -14,16 +14,13 @@ from textual.widgets import Static
 
 from kiosk.resident.service import FormField, InputKind, Language
 from kiosk.widgets.chrome import TButton
-from kiosk.widgets.datepicker import DatePicker
-from kiosk.widgets.numberpad import NumberPad
-from kiosk.widgets.pinyin import PinyinKeyboard
-from kiosk.widgets.regionpicker import RegionPicker
 
-# Input kind -> the number pad's kind (see kiosk.widgets.numberpad).
-PAD_KINDS = {
-    InputKind.PHONE: "phone",
-    InputKind.ID_NUMBER: "id_number",
-}
+if TYPE_CHECKING:  # each input widget is loaded only when its kind of field is opened
+    from kiosk.widgets.datepicker import DatePicker
+    from kiosk.widgets.numberpad import NumberPad, PadKind
+    from kiosk.widgets.pinyin import PinyinKeyboard
+    from kiosk.widgets.regionpicker import RegionPicker
+
 
 
 class FieldInputScreen(ModalScreen[str | None]):
@@ -42,28 +39,41 @@ class FieldInputScreen(ModalScreen[str | None]):
             with Horizontal(id="input-actions"):
                 yield TButton("input.cancel", id="input-cancel", classes="action")
 
+    def _pad_kind(self) -> PadKind:
+        kind, name = self.field.input_kind, self.field.name
+        if kind is InputKind.PHONE:
+            return "phone"
+        if kind is InputKind.ID_NUMBER:
+            return "id_number"
+        if name == "bank_card":
+            return "bank_card"
+        if name in ("amount", "monthly_income"):
+            return "amount"
+        if name.startswith("year") or name == "household_size":
+            return "integer"
+        return "reference"
+
     def _input_widget(self) -> Widget:
         kind = self.field.input_kind
-        if kind in (InputKind.PHONE, InputKind.ID_NUMBER, InputKind.DIGITS, InputKind.CODE):
-            pad_kind = PAD_KINDS.get(kind)
-            if pad_kind is None:
-                name = self.field.name
-                if name == "bank_card":
-                    pad_kind = "bank_card"
-                elif name in ("amount", "monthly_income"):
-                    pad_kind = "amount"
-                elif name.startswith("year") or name == "household_size":
-                    pad_kind = "integer"
-                else:
-                    pad_kind = "reference"
-            if kind is InputKind.CODE:
-                    return PinyinKeyboard(value=self.current, mode="code", id="input-widget")
-            return NumberPad(kind=pad_kind, value=self.current, id="input-widget")  # type: ignore[arg-type]
+        if kind is InputKind.CODE:
+            from kiosk.widgets.pinyin import PinyinKeyboard
+
+            return PinyinKeyboard(value=self.current, mode="code", id="input-widget")
+        if kind in (InputKind.PHONE, InputKind.ID_NUMBER, InputKind.DIGITS):
+            from kiosk.widgets.numberpad import NumberPad
+
+            return NumberPad(kind=self._pad_kind(), value=self.current, id="input-widget")
         if kind is InputKind.DATE:
+            from kiosk.widgets.datepicker import DatePicker
+
             months_only = self.field.name.endswith("month")
             return DatePicker(value=self.current, months_only=months_only, id="input-widget")
         if kind is InputKind.REGION:
+            from kiosk.widgets.regionpicker import RegionPicker
+
             return RegionPicker(value=self.current, id="input-widget")
+
+        from kiosk.widgets.pinyin import PinyinKeyboard
 
         return PinyinKeyboard(value=self.current, id="input-widget")
 

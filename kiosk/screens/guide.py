@@ -55,22 +55,22 @@ class GuideScreen(KioskScreen):
             yield Static(id="guide-page")
             yield TButton("guide.next", id="guide-next", classes="pager")
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.query_one("#guide-offline").display = False
         self.query_one("#guide-empty").display = False
-        self.show_services()
+        await self.show_services()
         self._refresh_catalog()
 
-    def on_resize(self) -> None:
-        self._fit_page()
+    async def on_resize(self) -> None:
+        await self._fit_page()
 
-    def _fit_page(self) -> None:
+    async def _fit_page(self) -> None:
         box = self.query_one("#guide-list")
         row = ELDER_ROW_HEIGHT if self.kiosk.elder else ROW_HEIGHT
         size = max(1, box.size.height // row) if box.size.height else self.page_size
         if size != self.page_size:
             self.page_size = size
-            self.show_services(self.page)
+            await self.show_services(self.page)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="catalog")
     def _refresh_catalog(self) -> None:
@@ -86,26 +86,29 @@ class GuideScreen(KioskScreen):
             return
         self.post_message(CatalogLoaded(online=True, changed=changed))
 
-    def on_catalog_loaded(self, message: CatalogLoaded) -> None:
+    async def on_catalog_loaded(self, message: CatalogLoaded) -> None:
         self.query_one("#guide-offline").display = not message.online
         if message.changed:  # rebuilding the buttons costs a visible moment: only on change
-            self.show_categories()
-            self.show_services(self.page)
+            await self.show_categories()
+            await self.show_services(self.page)
 
     def retranslate(self) -> None:
-        self.show_categories()
-        self.show_services(self.page)
+        self.run_worker(self._retranslate(), group="guide-retranslate", exclusive=True)
+
+    async def _retranslate(self) -> None:
+        await self.show_categories()
+        await self.show_services(self.page)
 
     def _category_buttons(self) -> list[Button]:
         return [
-            Button(c.name(self.language), name=c.code, classes="category")
+            Button(c.name(self.language), name=c.code, id=f"cat-{c.code}", classes="category")
             for c in self.services.catalog.categories
         ]
 
-    def show_categories(self) -> None:
+    async def show_categories(self) -> None:
         bar = self.query_one("#guide-categories", Horizontal)
-        bar.remove_children()
-        bar.mount_all(self._category_buttons())
+        await bar.remove_children()
+        await bar.mount_all(self._category_buttons())
         for button in bar.query(Button):
             button.set_class(button.name == self.category, "-chosen")
 
@@ -115,16 +118,17 @@ class GuideScreen(KioskScreen):
             found = [s for s in found if s.category == self.category]
         return found
 
-    def show_services(self, page: int = 0) -> None:
+    async def show_services(self, page: int = 0) -> None:
         """One page of services: touch screens page with big buttons, they do not scroll."""
         services = self.matching()
         pages = max(1, -(-len(services) // self.page_size))
         self.page = min(max(page, 0), pages - 1)
         shown = services[self.page * self.page_size : (self.page + 1) * self.page_size]
         box = self.query_one("#guide-list", Vertical)
-        box.remove_children()
-        box.mount_all(
-            Button(s.name(self.language), name=s.code, classes="service") for s in shown
+        await box.remove_children()
+        await box.mount_all(
+            Button(s.name(self.language), name=s.code, id=f"svc-{s.code}", classes="service")
+            for s in shown
         )
         self.query_one("#guide-empty").display = not services
         self.query_one("#guide-page", Static).update(f"{self.page + 1} / {pages}")
@@ -133,17 +137,21 @@ class GuideScreen(KioskScreen):
         query = self.query_one("#guide-query", Static)
         query.update(f"🔍 {self.query_text}" if self.query_text else "")
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         button = event.button
         if button.id in ("guide-prev", "guide-next"):
-            self.show_services(self.page + (1 if button.id == "guide-next" else -1))
+            event.stop()
+            await self.show_services(self.page + (1 if button.id == "guide-next" else -1))
+            return
         elif button.id == "guide-search":
             self.kiosk.ask_search(self.query_text, self._searched)
         elif button.has_class("category"):
             self.category = None if self.category == button.name else button.name
             for other in self.query(".category"):
                 other.set_class(other.name == self.category, "-chosen")
-            self.show_services()
+            event.stop()
+            await self.show_services()
+            return
         elif button.has_class("service"):
             service = self.services.catalog.service(button.name or "")
             if service is not None:
@@ -152,13 +160,13 @@ class GuideScreen(KioskScreen):
             return
         event.stop()
 
-    def _searched(self, text: str | None) -> None:
+    async def _searched(self, text: str | None) -> None:
         if text is None:
             return
         self.query_text, self.category = text.strip(), None
         for other in self.query(".category"):
             other.set_class(False, "-chosen")
-        self.show_services()
+        await self.show_services()
 
     def categories(self) -> list[Category]:
         return self.services.catalog.categories

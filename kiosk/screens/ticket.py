@@ -37,10 +37,14 @@ class TicketScreen(KioskScreen):
         self.retranslate()
 
     def retranslate(self) -> None:
+        self.run_worker(self._show_categories(), group="ticket-categories", exclusive=True)
+
+    async def _show_categories(self) -> None:
         grid = self.query_one("#ticket-categories", Grid)
-        grid.remove_children()
-        grid.mount_all(
-            Button(c.name(self.kiosk.language), name=c.code, classes="action category")
+        await grid.remove_children()
+        await grid.mount_all(
+            Button(c.name(self.kiosk.language), name=c.code, id=f"ticket-{c.code}",
+                   classes="action category")
             for c in self.services.catalog.categories
         )
 
