@@ -98,6 +98,7 @@ async def test_call_staff_from_any_screen(kiosk_config: KioskConfig) -> None:
     app = KioskApp(kiosk_config, start_services=False)
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await pilot.click("#chrome-staff")
-        await pilot.pause()
-        assert app.staff_calls == 1
+        await wait_until(pilot, lambda: len(app.staff_calls) == 1)
         assert any("工作人员" in str(n.message) for n in app._notifications)
+        _, where, queued = app.staff_calls[0]
+        assert where == "HomeScreen" and queued is False  # no outbox here: said so, bell rung

@@ -9,6 +9,7 @@ from pathlib import Path
 from kiosk.app import KioskApp
 from kiosk.config import load_config
 from kiosk.screens.form import FormScreen
+from kiosk.screens.review import ReviewScreen
 from tests.conftest import FakeClock, tap, wait_until
 from tests.journey_helpers import begin_with_id_card
 
@@ -36,8 +37,14 @@ async def test_disk_full_refuses_the_application_clearly(
     )
     app = KioskApp(config, clock=clock)
     async with app.run_test(size=(160, 45)) as pilot:
-        await begin_with_id_card(app, pilot, "SB002")
+        touch = await begin_with_id_card(app, pilot, "SB002")
         await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
+        await touch.tap("Button.option")
+        await touch.tap("#field-phone")
+        await touch.digits("13800001111")
+        await touch.until(lambda: isinstance(app.screen, FormScreen))
+        await touch.tap("#form-next")
+        await touch.until(lambda: isinstance(app.screen, ReviewScreen))
         form = app.screen
         depth_before = app.services.outbox.pending_count()
 
@@ -49,22 +56,19 @@ async def test_disk_full_refuses_the_application_clearly(
         with app.services.outbox._lock:
             checkpoint(app.services.outbox._conn, "TRUNCATE")
         fill(tiny_fs)
-        await pilot.click("Button.option")
-        await pilot.click("#in-phone")
-        await pilot.press(*"13800001111")
-        await pilot.click("#form-submit")
-        message = form.query_one("#form-missing")
+        await touch.tap("#review-submit")
+        message = form.query_one("#review-error")
         await wait_until(pilot, lambda: "存储空间已满" in str(message.render()))
-        assert isinstance(app.screen, FormScreen) and message.display
+        assert isinstance(app.screen, ReviewScreen) and message.display
         assert "没有提交" in str(message.render())
-        assert not form.query_one("#form-submit").disabled  # they may try again later
+        assert not form.query_one("#review-submit").disabled  # they may try again later
         assert "outbox" in app.services.failures and "disk full" in app.services.failures["outbox"]
         assert app.services.outbox.pending_count() == depth_before  # nothing half-written
         assert app.services.outbox.integrity_check() == ["ok"]
 
         (tiny_fs / "filler.bin").unlink()  # staff free the space; the same tap now works
-        await tap(pilot, "#form-submit")
-        await wait_until(pilot, lambda: not isinstance(app.screen, FormScreen))
+        await tap(pilot, "#review-submit")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ReviewScreen))
         assert app.services.outbox.pending_count() + app.services.outbox.stats().delivered_kept >= 1
         assert "outbox" not in app.services.failures
     app.services.stop()

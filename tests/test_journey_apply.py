@@ -1,5 +1,6 @@
-"""The whole resident journey on emulated devices and the built-in platform: identify with
-the ID card, fill the form (card fields never typed), submit, receipt printed, rate."""
+"""The whole resident journey on emulated devices and the built-in platform, by taps only:
+identify with the ID card, fill the form (card fields never typed, the phone number on the
+on-screen pad), review, submit, receipt printed, rate; and the way back (上一步, 修改, 返回首页)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import journey
 from kiosk.app import KioskApp
 from kiosk.config import KioskConfig, load_config
 from kiosk.devices.idcard.synthetic import DEMO_FIELDS, CardType
@@ -18,9 +18,11 @@ from kiosk.screens.home import HomeScreen
 from kiosk.screens.idcard import IdCardScreen
 from kiosk.screens.rating import RatingScreen
 from kiosk.screens.record import RecordScreen
+from kiosk.screens.review import ReviewScreen
 from kiosk.screens.submitted import SubmittedScreen
-from tests.conftest import FakeClock, tap, wait_until
+from tests.conftest import FakeClock
 from tests.journey_helpers import begin_with_id_card
+from tests.touch import Touch
 
 RESIDENT = DEMO_FIELDS[CardType.RESIDENT]  # synthetic
 
@@ -43,84 +45,159 @@ async def app(config: KioskConfig, clock: FakeClock) -> AsyncIterator[KioskApp]:
     app.services.stop()
 
 
+async def fill_sb002(touch: Touch, phone: str = "13800001111") -> None:
+    """社会保障卡补换领: a reason (a tap) and the phone number (the on-screen pad)."""
+    await touch.until(lambda: touch.screen_is("FormScreen"))
+    await touch.tap("Button.option")  # 遗失
+    await touch.tap("#field-phone")
+    await touch.digits(phone)
+    await touch.until(lambda: touch.screen_is("FormScreen"))
+
+
 async def test_apply_print_receipt_and_rate(app: KioskApp) -> None:
-    async with app.run_test(size=(160, 45)) as pilot:
-        await begin_with_id_card(app, pilot, "SB002")  # 社会保障卡补换领
-        await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
+    async with app.run_test(size=(120, 40)) as pilot:
+        touch = await begin_with_id_card(app, pilot, "SB002")  # 社会保障卡补换领
+        await touch.until(lambda: isinstance(app.screen, FormScreen))
         form = app.screen
         shown = " ".join(str(w.render()) for w in form.query(".form-card-field"))
         assert mask_id_number(RESIDENT["id_number"]) in shown and RESIDENT["id_number"] not in shown
         key = app.session.transaction_key
         assert key  # made when the transaction started
 
-        await tap(pilot, "#form-submit")  # nothing chosen yet: told what is missing
+        await touch.tap("#form-next")  # nothing chosen yet: told what is missing, per field
         await pilot.pause()
-        assert form.query_one("#form-missing").display
-        assert "补换原因" in str(form.query_one("#form-missing").render())
-
-        await pilot.click("Button.option")  # first reason
-        await pilot.click("#in-phone")
-        await pilot.press(*"13800001111")
-        await tap(pilot, "#form-submit")
-        await wait_until(pilot, lambda: isinstance(app.screen, SubmittedScreen))
+        assert "请填写这一项" in str(form.query_one("#problem-reason").render())
+        await touch.tap("#field-phone")  # a 10-digit number: the pad says what is wrong
+        await touch.until(lambda: app.screen.query("#pad-done"))
+        for digit in "1380000111":
+            await touch.tap(f"#pad-{digit}")
+        assert "还差1位" in " ".join(str(w.render()) for w in app.screen.query("CheckMessage"))
+        await touch.tap("#pad-1")
+        await touch.tap("#pad-done")
+        await touch.until(lambda: isinstance(app.screen, FormScreen))
+        await touch.tap("Button.option")
+        assert not form.query_one("#problem-reason").display  # fixed: the message goes
+        await touch.tap("#form-next")
+        await touch.until(lambda: isinstance(app.screen, ReviewScreen))
+        review = " ".join(str(w.render()) for w in app.screen.query(".review-value"))
+        assert "138****1111" in review and "遗失" in review
+        assert RESIDENT["id_number"] not in review
+        assert app.services.outbox.stats().depth == 0 or key not in _keys(app)  # not yet sent
+        await touch.tap("#review-submit")
+        await touch.until(lambda: isinstance(app.screen, SubmittedScreen))
         screen = app.screen
-        await wait_until(
-            pilot, lambda: "回执已打印" in str(screen.query_one("#submitted-print").render())
-        )
+        await touch.until(lambda: "回执已打印" in str(screen.query_one("#submitted-print").render()))
 
         # exactly one application, with the key made at the start, delivered to the platform
-        assert screen.submission.key == key
+        submission = screen.submission
+        assert submission.key == key
         outbox = app.services.outbox
-        await wait_until(pilot, lambda: outbox.reference_for(key) is not None)
+        await touch.until(lambda: outbox.reference_for(key) is not None)
         reference = outbox.reference_for(key)
-        progress = app.services.platform.progress(screen.submission.local_ref)
+        progress = app.services.platform.progress(submission.local_ref)
         assert progress["reference"] == reference
 
         printed = app.services.device("printer").emulator.jobs[-1]
         assert printed.complete and "受理回执" in printed.text
-        # online the platform's number is on paper; on a slow machine the terminal's own
-        # (the sync answers after the receipt's short wait), and it traces to the same one
-        assert reference in printed.text or screen.submission.local_ref in printed.text
+        assert reference in printed.text or submission.local_ref in printed.text
         assert RESIDENT["id_number"] not in printed.text and "138****1111" in printed.text
 
-        await tap(pilot, "#submitted-rate")
-        await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
-        await pilot.click("#level-2")  # 不满意 asks why
+        await touch.tap("#submitted-rate")
+        await touch.until(lambda: isinstance(app.screen, RatingScreen))
+        await touch.tap("#level-4")  # 不满意 (GB/T 39046 code 4) asks why
         assert app.screen.query_one("#rating-indicators").display
-        await tap(pilot, "#ind-1")
-        await tap(pilot, "#rating-send")
+        await touch.tap("#rating-send")  # no reason yet: asked for one
+        assert app.screen.query_one("#rating-need").display
+        await touch.tap("#ind-503")
+        await touch.tap("#rating-send")
         await pilot.pause()
         assert app.screen.query_one("#rating-thanks").display
-        # queued off the UI thread: it appears in the outbox (or already delivered)
-        await wait_until(pilot, lambda: "rating" in _queued_or_delivered(app))
+        await touch.until(lambda: _platform_ratings(app))  # reached the platform
+        rating = _platform_ratings(app)[-1]
+        assert rating["level"] == 4 and rating["level_name"] == "不满意"
+        assert rating["reference"] in (reference, submission.local_ref)
 
 
-def _queued_or_delivered(app: KioskApp) -> list[str]:
-    outbox = app.services.outbox
-    stats = outbox.stats()
-    kinds = []
-    if stats.depth or stats.delivered_kept:
-        rows = outbox._conn.execute(  # inspect the real SQLite file
-            "SELECT kind FROM outbox UNION ALL SELECT kind FROM delivered"
-        ).fetchall()
-        kinds = [r[0] for r in rows]
-    return kinds
+def _keys(app: KioskApp) -> list[str]:
+    rows = app.services.outbox._conn.execute("SELECT key FROM outbox").fetchall()
+    return [r[0] for r in rows]
+
+
+def _platform_ratings(app: KioskApp) -> list[dict[str, object]]:
+    """What the platform received (its own database), once."""
+    import json
+
+    storage = app.services._embedded.server.storage
+    rows = storage._exec("SELECT display FROM items WHERE kind = 'rating'").fetchall()
+    return [json.loads(r[0]) for r in rows]
+
+
+async def test_back_keeps_answers_and_edit_from_review(app: KioskApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        touch = await begin_with_id_card(app, pilot, "SB002")
+        await fill_sb002(touch)
+        await touch.tap("#form-next")
+        await touch.until(lambda: isinstance(app.screen, ReviewScreen))
+        await touch.tap("#chrome-back")  # 上一步: the form, answers kept
+        await touch.until(lambda: isinstance(app.screen, FormScreen))
+        assert "138****1111" in str(app.screen.query_one("#field-phone").label)
+        await touch.tap("#chrome-back")  # back to the identity step: still identified
+        await touch.until(lambda: isinstance(app.screen, IdCardScreen))
+        assert app.screen.query_one("#idcard-continue").display
+        await touch.tap("#idcard-continue")
+        await touch.until(lambda: isinstance(app.screen, FormScreen))
+        assert app.session.answers["phone"] == "13800001111"
+        await touch.tap("#form-next")
+        await touch.until(lambda: isinstance(app.screen, ReviewScreen))
+        await touch.tap("Button.review-edit")  # 修改 the first answer (补换原因)...
+        await touch.until(lambda: isinstance(app.screen, FormScreen))
+        await touch.tap("#field-phone")  # ...and the phone number, on the pad
+        await touch.until(lambda: app.screen.query("#pad-done"))
+        await touch.tap("#pad-clear")
+        await touch.digits("13900002222")
+        await touch.until(lambda: isinstance(app.screen, FormScreen))
+        await touch.tap("#form-next")
+        await touch.until(lambda: isinstance(app.screen, ReviewScreen))
+        review = " ".join(str(w.render()) for w in app.screen.query(".review-value"))
+        assert "139****2222" in review
+
+
+async def test_home_asks_before_throwing_answers_away(app: KioskApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        touch = await begin_with_id_card(app, pilot, "SB002")
+        await fill_sb002(touch)
+        first_key = app.session.transaction_key
+        await touch.tap("#chrome-home")
+        await touch.until(lambda: type(app.screen).__name__ == "ConfirmHomeScreen")
+        await touch.tap("#confirm-stay")  # changed their mind: nothing lost
+        await touch.until(lambda: isinstance(app.screen, FormScreen))
+        assert app.session.answers["phone"] == "13800001111"
+        await touch.tap("#chrome-home")
+        await touch.until(lambda: type(app.screen).__name__ == "ConfirmHomeScreen")
+        await touch.tap("#confirm-leave")
+        await touch.until(lambda: isinstance(app.screen, HomeScreen) and app.session is None)
+        # resident B starts the same service: asked for their own card, new transaction;
+        # A's card still on the reader is never read for B
+        touch2 = Touch(app, pilot)
+        service = app.services.catalog.service("SB002")
+        await touch2.open_service(service.category, "SB002")
+        await touch2.until(lambda: isinstance(app.screen, IdCardScreen))
+        await pilot.pause()
+        assert app.session.identity is None and app.session.transaction_key != first_key
+        assert "上一位" in str(app.screen.query_one("#idcard-status").render())
 
 
 async def test_offline_application_still_gets_a_receipt(app: KioskApp) -> None:
-    async with app.run_test(size=(160, 45)) as pilot:
-        await begin_with_id_card(app, pilot, "SB002")
-        await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
+    async with app.run_test(size=(120, 40)) as pilot:
+        touch = await begin_with_id_card(app, pilot, "SB002")
+        await fill_sb002(touch)
         app.services._embedded.stop()  # the network goes away mid-journey
-        await pilot.click("Button.option")
-        await pilot.click("#in-phone")
-        await pilot.press(*"13800001111")
-        await tap(pilot, "#form-submit")
-        await wait_until(pilot, lambda: isinstance(app.screen, SubmittedScreen))
+        await touch.tap("#form-next")
+        await touch.until(lambda: isinstance(app.screen, ReviewScreen))
+        await touch.tap("#review-submit")
+        await touch.until(lambda: isinstance(app.screen, SubmittedScreen))
         screen = app.screen
-        await wait_until(
-            pilot, lambda: "回执已打印" in str(screen.query_one("#submitted-print").render())
-        )
+        await touch.until(lambda: "回执已打印" in str(screen.query_one("#submitted-print").render()))
         assert screen.submission.platform_ref == ""
         printed = app.services.device("printer").emulator.jobs[-1].text
         assert screen.submission.local_ref in printed and "待联网后生成" in printed
@@ -140,86 +217,67 @@ async def face_app(tmp_path: Path, clock: FakeClock) -> AsyncIterator[KioskApp]:
     app.services.stop()
 
 
+async def choose_months(touch: Touch) -> None:
+    await touch.until(lambda: touch.screen_is("FormScreen"), 40)
+    await touch.tap("Button.option")  # 近12个月
+    await touch.tap("#form-next")
+
+
 async def test_record_without_a_face_check_is_not_given_out(app: KioskApp) -> None:
     """No camera, so no verification: the platform refuses the record and the resident is
     sent to a counter (nothing printed)."""
-    async with app.run_test(size=(160, 45)) as pilot:
-        await begin_with_id_card(app, pilot, "SB001")
-        await wait_until(pilot, lambda: isinstance(app.screen, RecordScreen))
+    async with app.run_test(size=(120, 40)) as pilot:
+        touch = await begin_with_id_card(app, pilot, "SB001")
+        await choose_months(touch)
+        await touch.until(lambda: isinstance(app.screen, RecordScreen))
         screen = app.screen
-        await wait_until(
-            pilot, lambda: "需先核验本人" in str(screen.query_one("#record-status").render())
-        )
+        await touch.until(lambda: "需先核验本人" in str(screen.query_one("#record-status").render()))
         assert not app.services.device("printer").emulator.jobs
 
 
-async def test_record_is_printed_masked(face_app: KioskApp) -> None:
+async def test_record_is_printed_masked_then_rated(face_app: KioskApp) -> None:
     app = face_app
-    async with app.run_test(size=(160, 45)) as pilot:
-        await begin_with_id_card(app, pilot, "SB001")
-        await wait_until(pilot, lambda: isinstance(app.screen, RecordScreen), timeout=40)
+    async with app.run_test(size=(120, 40)) as pilot:
+        touch = await begin_with_id_card(app, pilot, "SB001")
+        await choose_months(touch)
+        await touch.until(lambda: isinstance(app.screen, RecordScreen), 40)
         screen = app.screen
-        await wait_until(
-            pilot, lambda: "证明已打印" in str(screen.query_one("#record-status").render())
-        )
+        await touch.until(lambda: "证明已打印" in str(screen.query_one("#record-status").render()))
         printed = app.services.device("printer").emulator.jobs[-1].text
         flat = "".join(printed.split())  # the title wraps on 58 mm paper
         assert "社会保险个人参保证明" in flat and "待联网" not in flat
-        assert (
-            RESIDENT["id_number"] not in printed
-            and mask_id_number(RESIDENT["id_number"]) in printed
-        )
-        await tap(pilot, "#record-home")
-        await pilot.pause()
-        assert isinstance(app.screen, HomeScreen) and app.session is None
+        assert "缴费基数" in flat  # every number has its heading
+        assert RESIDENT["id_number"] not in printed and mask_id_number(RESIDENT["id_number"]) in printed
+        await touch.tap("#record-rate")  # 好差评 after a certificate too
+        await touch.until(lambda: isinstance(app.screen, RatingScreen))
+        await touch.tap("#level-1")
+        await touch.tap("#rating-send")
+        await touch.until(lambda: isinstance(app.screen, HomeScreen) and app.session is None, 10)
 
 
 async def test_record_needs_the_network_and_says_so(app: KioskApp) -> None:
-    async with app.run_test(size=(160, 45)) as pilot:
-        await begin_with_id_card(app, pilot, "SB001", offline=True)
-        await wait_until(pilot, lambda: isinstance(app.screen, RecordScreen))
+    async with app.run_test(size=(120, 40)) as pilot:
+        touch = await begin_with_id_card(app, pilot, "SB001", offline=True)
+        await choose_months(touch)
+        await touch.until(lambda: isinstance(app.screen, RecordScreen))
         screen = app.screen
-        await wait_until(
-            pilot, lambda: "网络暂时不通" in str(screen.query_one("#record-status").render())
-        )
+        await touch.until(lambda: "网络暂时不通" in str(screen.query_one("#record-status").render()))
         assert "取号" in str(screen.query_one("#record-status").render())  # what still works
         assert app.is_running
 
 
-def test_rating_levels_follow_the_national_scale() -> None:
-    assert [code for code, _ in journey.RATING_LEVELS] == [5, 4, 3, 2, 1]
-    item = journey.rating_item(1, ["设备故障"], "", "SB002", "ZW1")
-    assert item["channel"] == "自助终端" and item["level_name"] == "非常不满意"
-    with pytest.raises(ValueError):
-        journey.rating_item(6, [], "", "SB002", "ZW1")
-
-
-async def test_home_mid_journey_ends_the_session_for_the_next_person(app: KioskApp) -> None:
-    async with app.run_test(size=(160, 45)) as pilot:
-        await begin_with_id_card(app, pilot, "SB002")
-        await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
-        first_key = app.session.transaction_key
-        await pilot.click("#chrome-home")  # resident A walks away from the form
-        await pilot.pause()
-        assert isinstance(app.screen, HomeScreen) and app.session is None
-        # resident B starts the same service: asked for their own card, new transaction
-        app.call_later(app.begin_service, app.services.catalog.get("SB002"))
-        await wait_until(pilot, lambda: isinstance(app.screen, IdCardScreen))
-        assert app.session.identity is None and app.session.transaction_key != first_key
-
-
-async def test_chrome_works_on_the_rating_screen(app: KioskApp) -> None:
-    async with app.run_test(size=(160, 45), notifications=True) as pilot:
-        await wait_until(pilot, lambda: app.services.wait_started(0))
-        await pilot.click("#lang-zh-Hans")
-        submission = journey.Submission(
-            "k", "KIOSK-DEMO-0001-20261122-000001", "SB002", "社会保障卡补换领", "测*一"
-        )
-        await app.push_screen(RatingScreen({"code": "SB002"}, submission))
-        await pilot.click("#chrome-staff")
-        await pilot.click("#lang-en")
-        await pilot.pause()
-        assert app.staff_calls == 1 and app.language == "en"
-        await pilot.click("#chrome-home")
-        await pilot.pause()
-        assert isinstance(app.screen, HomeScreen)
+async def test_chrome_works_on_the_rating_screen(face_app: KioskApp) -> None:
+    app = face_app
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        touch = await begin_with_id_card(app, pilot, "SB001")
+        await choose_months(touch)
+        await touch.until(lambda: app.screen.query_one("#record-rate").display)
+        await touch.tap("#record-rate")
+        await touch.until(lambda: isinstance(app.screen, RatingScreen))
+        await touch.tap("#chrome-staff")
+        await touch.tap("#lang-en")
+        await touch.until(lambda: len(app.staff_calls) == 1 and app.language == "en")
+        assert app.staff_calls[0][2] is True  # queued in the outbox: reaches staff offline too
+        await touch.tap("#chrome-home")
+        await touch.until(lambda: isinstance(app.screen, HomeScreen))
+        assert app.language == "zh-Hans"  # the next person inherits nothing

@@ -40,10 +40,13 @@ async def app(config: KioskConfig, clock: FakeClock) -> AsyncIterator[KioskApp]:
 
 async def test_record_is_printed_after_the_platform_verified_the_face(app: KioskApp) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
-        await begin_with_id_card(app, pilot, "SB001")
+        touch = await begin_with_id_card(app, pilot, "SB001")
+        await touch.until(lambda: isinstance(app.screen, FormScreen), timeout=40)
+        assert app.session.verification_id
+        assert app.session.face_jpeg is None  # sent and dropped
+        await touch.tap("Button.option")
+        await touch.tap("#form-next")
         await wait_until(pilot, lambda: isinstance(app.screen, RecordScreen), timeout=40)
-        assert app.session.data.get("verification_id")
-        assert "face_jpeg" not in app.session.data  # sent and dropped
         screen = app.screen
         await wait_until(
             pilot, lambda: "证明已打印" in str(screen.query_one("#record-status").render())
@@ -52,15 +55,18 @@ async def test_record_is_printed_after_the_platform_verified_the_face(app: Kiosk
 
 async def test_application_offline_carries_the_face_sealed(app: KioskApp) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
-        await begin_with_id_card(app, pilot, "SB002", offline=True)
-        await wait_until(pilot, lambda: isinstance(app.screen, FormScreen), timeout=40)
-        await pilot.click("Button.option")
-        await pilot.click("#in-phone")
-        await pilot.press(*"13800001111")
-        await pilot.click("#form-submit")
+        touch = await begin_with_id_card(app, pilot, "SB002", offline=True)
+        await touch.until(lambda: isinstance(app.screen, FormScreen), timeout=40)
+        await touch.tap("Button.option")
+        await touch.tap("#field-phone")
+        await touch.digits("13800001111")
+        await touch.until(lambda: isinstance(app.screen, FormScreen))
+        await touch.tap("#form-next")
+        await touch.until(lambda: type(app.screen).__name__ == "ReviewScreen")
+        await touch.tap("#review-submit")
         await wait_until(pilot, lambda: isinstance(app.screen, SubmittedScreen))
         submission = app.screen.submission
-        assert "face_jpeg" not in app.session.data  # queued sealed: the terminal drops it
+        assert app.session.face_jpeg is None  # queued sealed: the terminal drops it
 
         # Only the platform's private key opens it; the face is inside, next to the ID number.
         row = app.services.outbox._conn.execute(
@@ -82,4 +88,4 @@ async def test_record_offline_says_the_face_cannot_be_checked(app: KioskApp) -> 
         status = app.screen.query_one("#face-status")
         await wait_until(pilot, lambda: "无法核验身份" in str(status.render()), timeout=40)
         assert app.screen.query_one("#face-retry").display
-        assert "face_jpeg" not in app.session.data and not app.session.data.get("verification_id")
+        assert app.session.face_jpeg is None and app.session.verification_id is None

@@ -10,9 +10,9 @@ import qrcode
 from kiosk.app import KioskApp
 from kiosk.config import load_config
 from kiosk.devices.idcard.synthetic import DEMO_FIELDS, CardType
-from kiosk.journey import QrIdentity
 from kiosk.platform.embedded import EmbeddedPlatform
 from kiosk.privacy import mask_id_number
+from kiosk.resident.identity import QrIdentity
 from kiosk.screens.guide import GuideScreen
 from kiosk.screens.scan import ScanScreen
 from tests.conftest import FakeClock, tap, wait_until

@@ -11,10 +11,12 @@ from kiosk.config import load_config
 from kiosk.devices.smartcard.cards import demo_card, sample_ssc_holder
 from kiosk.devices.smartcard.ssc import SocialSecurityCard
 from kiosk.privacy import mask_id_number
+from kiosk.resident.identity import SocialSecurityIdentity
 from kiosk.screens.form import FormScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.idcard import IdCardScreen
 from tests.conftest import FakeClock, tap, wait_until
+from tests.touch import Touch
 
 
 async def test_social_security_card_identifies_and_is_dropped_at_timeout(
@@ -35,15 +37,15 @@ async def test_social_security_card_identifies_and_is_dropped_at_timeout(
         ssc = app.services.device("smartcard")
         await wait_until(pilot, lambda: ssc.health().healthy)
         await pilot.click("#lang-zh-Hans")
-        app.services.catalog.refresh(app.services.platform)
-        app.call_later(app.begin_service, app.services.catalog.get("SB002"))
+        touch = Touch(app, pilot)
+        await touch.open_service("social_security", "SB002")
         await wait_until(pilot, lambda: isinstance(app.screen, IdCardScreen))
         assert "社保卡" in str(app.screen.query_one("#idcard-status").render())
 
         earlier = {id(o) for o in gc.get_objects() if isinstance(o, SocialSecurityCard)}
         ssc.emulator.insert(demo_card("social_security"))
         await wait_until(pilot, lambda: app.screen.query_one("#idcard-continue").display)
-        assert isinstance(app.session.identity, SocialSecurityCard)
+        assert isinstance(app.session.identity, SocialSecurityIdentity)
         shown = str(app.screen.query_one("#idcard-who").render())
         assert mask_id_number(holder.id_number) in shown and holder.id_number not in shown
         assert app.screen.query_one("#idcard-take").display  # still in the slot

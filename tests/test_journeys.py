@@ -17,7 +17,7 @@ from kiosk.screens.guide import GuideScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.idcard import IdCardScreen
 from kiosk.screens.service_guide import ServiceGuideScreen
-from tests.conftest import FakeClock, wait_until
+from tests.conftest import FakeClock, tap, wait_until
 
 RESIDENT = DEMO_FIELDS[CardType.RESIDENT]  # synthetic: not a real person
 
@@ -64,7 +64,9 @@ async def test_id_card_read_is_masked_and_wiped_on_timeout(app: KioskApp, clock:
             pilot, lambda: app.session is not None and app.session.identity is not None
         )
         await pilot.pause()
-        card = app.session.identity
+        identity = app.session.identity
+        card = identity.card  # the IdCard the reader returned, behind the Identity
+        del identity
         shown = screen_text(app)
         assert mask_id_number(RESIDENT["id_number"]) in shown
         assert RESIDENT["id_number"] not in shown and RESIDENT["name"] not in shown
@@ -102,6 +104,17 @@ async def test_card_pulled_mid_read_tells_the_resident_what_to_do(app: KioskApp)
         assert app.session.identity is None
 
 
+async def search_by_keyboard(app: KioskApp, pilot: object, letters: str) -> None:
+    """搜索 → the on-screen keyboard → letters → 确定, all by taps."""
+    await tap(pilot, "#guide-search")
+    await wait_until(pilot, lambda: type(app.screen).__name__ == "FieldInputScreen")
+    for letter in letters:
+        await tap(pilot, f"#key-{letter}")
+    await tap(pilot, "#key-done")
+    await wait_until(pilot, lambda: isinstance(app.screen, GuideScreen))
+    await pilot.pause()
+
+
 async def test_find_a_service_by_pinyin_initials_and_read_its_guide(app: KioskApp) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: app.services.platform is not None)
@@ -109,14 +122,10 @@ async def test_find_a_service_by_pinyin_initials_and_read_its_guide(app: KioskAp
         await wait_until(pilot, lambda: isinstance(app.screen, GuideScreen))
         await wait_until(pilot, lambda: app.services.catalog.fresh)
         await pilot.pause()
-        await pilot.click("#guide-search")
-        await pilot.press(*"sbzm")
-        await pilot.pause()
-        items = [
-            str(i.query_one("Static").render()) for i in app.screen.query("#guide-list ListItem")
-        ]
+        await search_by_keyboard(app, pilot, "sbzm")
+        items = [str(b.label) for b in app.screen.query("#guide-list Button.service")]
         assert items and any("参保证明" in name for name in items)
-        await pilot.click("#guide-list ListItem")  # a touch on the first result
+        await pilot.click("#guide-list Button.service")  # a touch on the first result
         await wait_until(pilot, lambda: isinstance(app.screen, ServiceGuideScreen))
         await pilot.pause()
         guide = str(app.screen.query_one("#service-guide").render())
