@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 
-from kiosk import journey
 from kiosk.app import KioskApp
 from kiosk.config import load_config
 from kiosk.platform.heartbeat import HeartbeatWorker
+from kiosk.resident.rating import Satisfaction
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.out_of_service import OutOfServiceScreen
 from kiosk.screens.rating import RatingScreen
@@ -133,11 +133,11 @@ async def test_a_running_kiosk_through_the_console(browser, tmp_path: Path, cloc
                                  {"service_code": "SB002", "service_name": "社保证明"},
                                  {"name": "测试一", "phone": "13800000901"})  # fmt: skip
         assert app.services.sync.wait_delivered(key, 20)
-        submission = journey.Submission(key, receipt.local_ref, "SB002", "社保证明", "测*一",
-                                        app.services.sync.wait_delivered(key, 1) or "")  # fmt: skip
-        await app.push_screen(RatingScreen({"code": "SB002", "name_zh": "社保证明"}, submission))
-        worst = next(code for code, name in journey.RATING_LEVELS if name == "非常不满意")
-        await tap(pilot, f"#level-{worst}")
+        session = app.start_session()  # the rating step follows the application just made
+        session.last_service_code = "SB002"
+        session.last_reference = app.services.sync.wait_delivered(key, 1) or receipt.local_ref
+        await app.push_screen(RatingScreen())
+        await tap(pilot, f"#level-{int(Satisfaction.VERY_DISSATISFIED)}")  # GB/T 39046: 5
         await tap(pilot, "#rating-indicators > Button")
         await tap(pilot, "#rating-send")
         server = embedded.server

@@ -24,7 +24,8 @@ class _Identity:
 
     def __init__(self, n: int) -> None:
         self.name, self.name_en, self.id_number = "测试长者", "", f"1101051949123{n % 10000:04d}X"
-        self.sex = self.birth_date = self.address = ""
+        self.sex = self.birth_date = self.address = self.ethnicity = ""
+        self.source = "idcard"
 
     def wipe(self) -> None:
         self.name = self.id_number = ""
@@ -36,6 +37,7 @@ async def _measure(quick: bool) -> list[BenchResult]:
 
     from kiosk.app import KioskApp
     from kiosk.config import load_config
+    from kiosk.resident.steps import Journey, Step
     from kiosk.screens.form import FormScreen
     from kiosk.screens.guide import GuideScreen
 
@@ -58,7 +60,8 @@ async def _measure(quick: bool) -> list[BenchResult]:
             url = platform.start()
             client = PlatformClient(url, platform.terminal_id, platform.terminal_secret)
             app.services.catalog.refresh(client)
-            service = app.services.catalog.get("SB002")
+            service = app.services.catalog.service("SB002")
+            assert service is not None
             taps, empties = [], []
             for _ in range(5 if quick else 20):
                 start = time.perf_counter()
@@ -77,8 +80,14 @@ async def _measure(quick: bool) -> list[BenchResult]:
                 await pilot.pause()
 
             async def session(n: int) -> None:
-                app.start_session().identity = _Identity(n)
-                await app.push_screen(FormScreen(service))
+                resident = app.start_session()
+                resident.identity = _Identity(n)
+                resident.start_service(service)
+                form = FormScreen()
+                form.journey = Journey.for_service(service, has_camera=False)
+                form.journey.history.append(Step.FORM)
+                form.step = Step.FORM
+                await app.push_screen(form)
                 await pilot.pause()
                 app.end_session("timeout")
                 await pilot.pause()
