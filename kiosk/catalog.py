@@ -83,8 +83,14 @@ class CatalogStore:
         return next((s for s in self.all_services() if s.code == code), None)
 
     def find(self, query: str) -> list[Service]:
-        """Services for a resident's search words (all of them for an empty query)."""
-        codes = [s.get("code") for s in self.search(query)]
+        """Services for a resident's search words (all of them for an empty query): Chinese,
+        full pinyin, initials, everyday words (kiosk.search), best first."""
+        if not query.strip():
+            return self.all_services()
+        from kiosk.search import CatalogSearch
+
+        index = CatalogSearch(self.services, self.catalog.get("categories", []))
+        codes = [s.get("code") for s in index.services(query)]
         by_code = {s.code: s for s in self.all_services()}
         return [by_code[c] for c in codes if c in by_code]
 
