@@ -108,9 +108,10 @@ async def search_by_keyboard(app: KioskApp, pilot: object, letters: str) -> None
     """搜索 → the on-screen keyboard → letters → 确定, all by taps."""
     await tap(pilot, "#guide-search")
     await wait_until(pilot, lambda: type(app.screen).__name__ == "FieldInputScreen")
+    await tap(pilot, "#kb-mode")  # 中/英: the letters themselves (initials), not hanzi
     for letter in letters:
-        await tap(pilot, f"#key-{letter}")
-    await tap(pilot, "#key-done")
+        await tap(pilot, f"#kb-{letter}")
+    await tap(pilot, "#kb-done")
     await wait_until(pilot, lambda: isinstance(app.screen, GuideScreen))
     await pilot.pause()
 

@@ -19,6 +19,17 @@ _PAST_DATES = ("birth",)
 _FUTURE_DATES = ("date", "start_date")
 
 
+def date_bounds(field: FormField) -> tuple[dt.date | None, dt.date | None]:
+    """(earliest, latest) a date field accepts: births not in the future, appointments not
+    in the past; the picker and the check use the same bounds."""
+    today = dt.date.today()
+    if field.name.endswith("month") or any(part in field.name for part in _PAST_DATES):
+        return None, today
+    if field.name in _FUTURE_DATES:
+        return today, None
+    return None, None
+
+
 def check(field: FormField, value: str) -> Checked:
     """One answer checked the way its input kind asks; the value normalised for storage."""
     if not value.strip():
@@ -44,13 +55,10 @@ def check(field: FormField, value: str) -> Checked:
     if kind is InputKind.CODE:
         return v.check_reference(value, min_length=4)
     if kind is InputKind.DATE:
+        earliest, latest = date_bounds(field)
         if field.name.endswith("month"):
-            return v.check_month(value, latest=today)
-        if any(part in field.name for part in _PAST_DATES):
-            return v.check_date(value, latest=today)
-        if field.name in _FUTURE_DATES:
-            return v.check_date(value, earliest=today)
-        return v.check_date(value)
+            return v.check_month(value, earliest=earliest, latest=latest)
+        return v.check_date(value, earliest=earliest, latest=latest)
     if kind is InputKind.REGION:
         return v.check_region(value)
     if kind is InputKind.CHOICE and value not in {o.value for o in field.options}:

@@ -3,6 +3,7 @@ keyboard as the last resort. No hardware keyboard is needed anywhere."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
@@ -18,7 +19,7 @@ from kiosk.widgets.chrome import TButton
 if TYPE_CHECKING:  # each input widget is loaded only when its kind of field is opened
     from kiosk.widgets.datepicker import DatePicker
     from kiosk.widgets.numberpad import NumberPad, PadKind
-    from kiosk.widgets.pinyin import PinyinKeyboard
+    from kiosk.widgets.pinyinkeyboard import PinyinKeyboard
     from kiosk.widgets.regionpicker import RegionPicker
 
 
@@ -56,7 +57,7 @@ class FieldInputScreen(ModalScreen[str | None]):
     def _input_widget(self) -> Widget:
         kind = self.field.input_kind
         if kind is InputKind.CODE:
-            from kiosk.widgets.pinyin import PinyinKeyboard
+            from kiosk.widgets.pinyinkeyboard import PinyinKeyboard
 
             return PinyinKeyboard(value=self.current, mode="code", id="input-widget")
         if kind in (InputKind.PHONE, InputKind.ID_NUMBER, InputKind.DIGITS):
@@ -64,16 +65,24 @@ class FieldInputScreen(ModalScreen[str | None]):
 
             return NumberPad(kind=self._pad_kind(), value=self.current, id="input-widget")
         if kind is InputKind.DATE:
+            from kiosk.resident.forms import date_bounds
             from kiosk.widgets.datepicker import DatePicker
 
-            months_only = self.field.name.endswith("month")
-            return DatePicker(value=self.current, months_only=months_only, id="input-widget")
+            earliest, latest = date_bounds(self.field)
+            try:
+                day = dt.date.fromisoformat(self.current) if self.current else None
+            except ValueError:
+                day = None
+            return DatePicker(
+                day, earliest=earliest, latest=latest,
+                month_only=self.field.name.endswith("month"), id="input-widget",
+            )  # fmt: skip
         if kind is InputKind.REGION:
             from kiosk.widgets.regionpicker import RegionPicker
 
             return RegionPicker(value=self.current, id="input-widget")
 
-        from kiosk.widgets.pinyin import PinyinKeyboard
+        from kiosk.widgets.pinyinkeyboard import PinyinKeyboard
 
         return PinyinKeyboard(value=self.current, id="input-widget")
 
@@ -89,7 +98,7 @@ class FieldInputScreen(ModalScreen[str | None]):
         self._done(message, message.value)
 
     def on_region_picker_done(self, message: RegionPicker.Done) -> None:
-        self._done(message, message.value)
+        self._done(message, message.code)
 
     def on_pinyin_keyboard_done(self, message: PinyinKeyboard.Done) -> None:
         self._done(message, message.value)
