@@ -73,3 +73,12 @@ async def test_the_keyboard_fits_small_and_elder_screens() -> None:
             for key in app.screen.query(".kb-key"):
                 assert screen.contains_region(key.region), (size, elder, key.id)
                 assert key.region.height >= 1 and key.region.width >= 3
+
+
+async def test_code_mode_types_capitals_from_the_start() -> None:
+    app = InputHost(lambda: PinyinKeyboard(mode="code"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert text_of(app, "#kb-c") == "C"
+        await letters(pilot, "c12")
+        await tap(pilot, "#kb-done")
+        assert [m.value for m in app.of(PinyinKeyboard.Done)] == ["C12"]

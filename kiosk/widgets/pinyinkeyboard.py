@@ -1,7 +1,9 @@
 """On-screen pinyin keyboard with Hanzi candidates, for free text where nothing else serves
 (a hospital's name, an address line, a search).
 
-    PinyinKeyboard(value="", max_length=40, required=True)
+    PinyinKeyboard(value="", max_length=40, required=True, mode="pinyin")
+    PinyinKeyboard(mode="code")     # plates, permit and certificate numbers: starts in ABC
+                                    # (capitals as typed); 中/英 still reaches pinyin (粤B…)
 
     on_pinyin_keyboard_changed(self, m: PinyinKeyboard.Changed)  m.value (the text so far)
     on_pinyin_keyboard_done(self, m: PinyinKeyboard.Done)        m.value: 确定 tapped
@@ -16,6 +18,8 @@ character. Candidates page with ‹ ›, as many a page as the row holds.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -91,12 +95,13 @@ class PinyinKeyboard(Widget, Translatable):
         *,
         max_length: int = 40,
         required: bool = True,
+        mode: Literal["pinyin", "code"] = "pinyin",
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.value, self.letters = value[:max_length], ""
-        self.max_length, self.required, self.latin = max_length, required, False
+        self.max_length, self.required, self.latin = max_length, required, mode == "code"
         self._candidates: list[pinyin.Candidate] = []
         self._page, self._per_page = 0, 6
 
