@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.message import Message
 from textual.widget import Widget
 
@@ -31,13 +31,12 @@ class InputHost(App[None]):
     def get_theme_variable_defaults(self) -> dict[str, str]:  # as KioskApp: $frame etc.
         return {**super().get_theme_variable_defaults(), **VARIABLE_DEFAULTS}
 
-    def compose(self) -> ComposeResult:
-        yield self._make()
-
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
+        # as KioskApp: the theme is chosen before any screen's widgets mount
         for theme in THEMES:
             self.register_theme(theme)
         self.theme = "kiosk-elder" if self.elder else "kiosk"
+        await self.screen.mount(self._make())
 
     async def _on_message(self, message: Message) -> None:
         # what a screen would receive from the widgets, once each (bubbled up to the app)

@@ -40,15 +40,9 @@ class ChoiceList(Widget, Translatable):
     DEFAULT_CSS = """
     ChoiceList { width: 1fr; height: auto; }
     ChoiceList .choice-grid { height: auto; grid-gutter: 1 2; grid-rows: 3; }
-    ChoiceList .choice-grid Button {
-        width: 1fr; height: 3; min-width: 10; border: round $foreground 70%;
-    }
-    ChoiceList .choice-grid Button.-chosen {
-        background: $accent; color: #000000; text-style: bold; border: round $accent;
-    }
+    ChoiceList .choice-grid Button { width: 1fr; height: 3; min-width: 10; }
     App.-elder ChoiceList .choice-grid { grid-rows: 5; }
-    App.-elder ChoiceList .choice-grid Button { height: 5; border: heavy $foreground; }
-    App.-elder ChoiceList .choice-grid Button.-chosen { border: heavy $accent; }
+    App.-elder ChoiceList .choice-grid Button { height: 5; }
     """
     COLUMNS, ELDER_COLUMNS = 4, 2
 

@@ -70,10 +70,7 @@ class DatePicker(Widget, Translatable):
     DatePicker .date-column { width: 1fr; height: auto; margin: 0 1; }
     DatePicker .date-unit { width: 1fr; height: 1; content-align: center middle; }
     DatePicker .date-steps { height: 3; }
-    DatePicker .date-steps Button {
-        width: 1fr; min-width: 5; height: 3; text-style: bold; border: round $foreground 70%;
-    }
-    DatePicker .date-steps Button:disabled { border: round $foreground 20%; color: $foreground 30%; }
+    DatePicker .date-steps Button { width: 1fr; min-width: 5; height: 3; text-style: bold; }
     DatePicker .date-value {
         width: 1fr; height: 3; content-align: center middle; text-style: bold;
         background: $surface; border: round $accent;
@@ -82,8 +79,7 @@ class DatePicker(Widget, Translatable):
     DatePicker #date-done { width: 1fr; height: 3; margin-top: 1; }
     App.-elder DatePicker { max-width: 96; }
     App.-elder DatePicker .date-steps { height: 4; }
-    App.-elder DatePicker .date-steps Button { height: 4; border: heavy $foreground; }
-    App.-elder DatePicker .date-steps Button:disabled { border: heavy $foreground 20%; }
+    App.-elder DatePicker .date-steps Button { height: 4; }
     App.-elder DatePicker .date-value { border: heavy $accent; }
     App.-elder DatePicker .date-said { text-style: bold; }
     """

@@ -66,18 +66,13 @@ class NumberPad(Widget):
         grid-size: 4 4; grid-columns: 1fr 1fr 1fr 1fr; grid-rows: 1fr; grid-gutter: 0 1;
         height: 1fr; min-height: 12; margin-top: 1;
     }
-    NumberPad .pad-keys Button {
-        width: 1fr; height: 1fr; min-width: 5; text-style: bold; border: round $foreground 70%;
-    }
+    NumberPad .pad-keys Button { width: 1fr; height: 1fr; min-width: 5; text-style: bold; }
     NumberPad .pad-keys Button.-unused { visibility: hidden; }
     NumberPad #pad-done { row-span: 2; }
-    NumberPad .pad-keys Button.-primary { border: round $foreground; }
     App.-elder NumberPad { max-width: 80; max-height: 36; }
     App.-elder NumberPad .pad-display { border: heavy $accent; }
     App.-elder NumberPad .pad-message { text-style: bold; }
     App.-elder NumberPad .pad-keys { grid-gutter: 1 2; min-height: 15; }
-    App.-elder NumberPad .pad-keys Button { border: heavy $foreground; }
-    App.-elder NumberPad .pad-keys Button.-primary { border: heavy $primary; }
     """
 
     class Changed(Message):

@@ -58,29 +58,19 @@ class PinyinKeyboard(Widget, Translatable):
         background: $surface; border: round $accent;
     }
     PinyinKeyboard .kb-candidates { height: 3; }
-    PinyinKeyboard .kb-candidates Button {
-        width: auto; min-width: 6; height: 3; margin: 0 1 0 0; border: round $foreground 70%;
-    }
+    PinyinKeyboard .kb-candidates Button { width: auto; min-width: 6; height: 3; margin: 0 1 0 0; }
     PinyinKeyboard .kb-candidates Button.kb-page { min-width: 5; }
-    PinyinKeyboard .kb-candidates Button:disabled { border: round $foreground 20%; }
     PinyinKeyboard .kb-keys {
         grid-size: 10 5; grid-gutter: 1 1; height: 1fr; min-height: 9; margin-top: 1;
     }
     PinyinKeyboard .kb-keys Button {
-        width: 1fr; height: 1fr; min-width: 3; min-height: 1; border: none; text-style: bold;
-        background: $panel-lighten-2; color: $foreground;
+        width: 1fr; height: 1fr; min-width: 3; min-height: 1; text-style: bold;
     }
-    PinyinKeyboard .kb-keys Button.-primary, PinyinKeyboard .kb-keys Button:hover,
-    PinyinKeyboard .kb-keys Button.-active { border: none; }
     PinyinKeyboard .kb-keys Button.-wide { column-span: 2; }
     PinyinKeyboard .kb-keys Button.-done { column-span: 6; }
-    PinyinKeyboard .kb-keys Button.-primary { background: $primary; }
-    PinyinKeyboard .kb-keys Button.-on { background: $accent; color: #000000; }
+    PinyinKeyboard .kb-keys Button.-on { text-style: bold reverse; }
     App.-elder PinyinKeyboard { max-width: 120; max-height: 40; }
     App.-elder PinyinKeyboard .kb-display { border: heavy $accent; }
-    App.-elder PinyinKeyboard .kb-candidates Button { border: heavy $foreground; }
-    App.-elder PinyinKeyboard .kb-keys Button { background: #3A3A3A; }
-    App.-elder PinyinKeyboard .kb-keys Button.-primary { background: $primary; color: #000000; }
     """
 
     class Changed(_Typed):
@@ -130,7 +120,21 @@ class PinyinKeyboard(Widget, Translatable):
     def on_mount(self) -> None:
         for button in self.query(Button):
             button.can_focus = False
+        self._paint_keys()
         self._show()
+
+    def _paint_keys(self) -> None:
+        """Keys as filled blocks in the theme's frame colour, set on the keys themselves so
+        the app stylesheet's frames do not apply: a framed key needs three rows, more than a
+        small or 长辈模式 screen has for five rows of ten keys (the frame would hide the
+        label), and a fill as bright as a frame marks the target as clearly (>= 3:1)."""
+        colours = self.app.get_css_variables()  # of the theme now (not the cached ones)
+        fill, primary = colours.get("frame", "#FFFFFF"), colours.get("primary", "#0D47A1")
+        for key in self.query(".kb-key").results(Button):
+            key.styles.border = ("none", fill)
+            done = key.id == "kb-done"
+            key.styles.background = primary if done else fill
+            key.styles.color = colours.get("on-primary", "#FFFFFF") if done else "#000000"
 
     def on_resize(self) -> None:
         # as many candidates as the row holds (a word of up to 4 characters is ~12 cells)
@@ -139,7 +143,8 @@ class PinyinKeyboard(Widget, Translatable):
             self._per_page = per_page
             self._show()
 
-    def retranslate(self) -> None:
+    def retranslate(self) -> None:  # also after 长辈模式 switched the theme
+        self._paint_keys()
         self._show()
 
     def _show(self, problem: Problem | None = None) -> None:

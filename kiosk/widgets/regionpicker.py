@@ -36,24 +36,15 @@ class RegionPicker(Widget, Translatable):
     RegionPicker { width: 1fr; height: 1fr; min-height: 12; }
     RegionPicker .region-path { width: 1fr; height: 1; text-style: bold; padding: 0 1; }
     RegionPicker .region-options { height: 1fr; grid-rows: 3; grid-gutter: 0 1; margin: 1 0 0 0; }
-    RegionPicker .region-options Button {
-        width: 1fr; height: 3; min-width: 8; border: round $foreground 70%;
-    }
-    RegionPicker .region-options Button.-chosen {
-        background: $accent; color: #000000; text-style: bold;
-    }
+    RegionPicker .region-options Button { width: 1fr; height: 3; min-width: 8; }
     RegionPicker .region-nav { height: 3; }
-    RegionPicker .region-nav Button {
-        min-width: 12; height: 3; margin: 0 1 0 0; border: round $foreground 70%;
-    }
-    RegionPicker .region-nav Button:disabled { border: round $foreground 20%; }
+    RegionPicker .region-nav Button { min-width: 12; height: 3; margin: 0 1 0 0; }
     RegionPicker .region-page { width: 10; height: 3; content-align: center middle; }
     App.-elder RegionPicker .region-path { height: 2; }
     App.-elder RegionPicker .region-options { grid-rows: 4; grid-gutter: 1 2; }
-    App.-elder RegionPicker .region-options Button { height: 4; border: heavy $foreground; }
+    App.-elder RegionPicker .region-options Button { height: 4; }
     App.-elder RegionPicker .region-nav { height: 4; }
-    App.-elder RegionPicker .region-nav Button { height: 4; min-width: 14; border: heavy $foreground; }
-    App.-elder RegionPicker .region-nav Button:disabled { border: heavy $foreground 20%; }
+    App.-elder RegionPicker .region-nav Button { height: 4; min-width: 14; }
     """
     CELL_WIDTH, CELL_HEIGHT = 22, 3  # a button and its gutter: 10 hanzi fit
     ELDER_CELL_WIDTH, ELDER_CELL_HEIGHT = 28, 5
