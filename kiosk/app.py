@@ -38,6 +38,7 @@ from kiosk.screens.home import HomeScreen
 from kiosk.services import Services
 from kiosk.session import Clock, IdlePhase, IdleTimer
 from kiosk.speech import Speaker
+from kiosk.staff_lockout import PinLockout
 from kiosk.widgets.chrome import BottomBar, StepIndicator, Translatable
 
 log = logging.getLogger(__name__)
@@ -406,7 +407,7 @@ class KioskApp(App[int], inherit_bindings=False):
 
             def entered(ok: bool | None) -> None:
                 if ok:
-                    self._pin_failures = 0
+                    self.pin_lockout.succeeded()
                     log.info("staff mode entered")
                     self.end_session("staff mode")
                     self.push_screen(StaffScreen())
@@ -415,20 +416,26 @@ class KioskApp(App[int], inherit_bindings=False):
 
     PIN_TRIES, PIN_LOCK_S = 3, 300.0
 
+    @property
+    def pin_lockout(self) -> PinLockout:
+        """Wrong-PIN count and lock, kept in the data dir: a restart does not reset them."""
+        if getattr(self, "_pin_lockout", None) is None:
+            self._pin_lockout = PinLockout(
+                self.config.terminal.data_path, self.PIN_TRIES, self.PIN_LOCK_S, self.idle.clock
+            )
+        return self._pin_lockout
+
     def staff_pin_failed(self) -> bool:
         """Count a wrong PIN (audited); True when the pad must close and lock for a while.
         The lock doubles after each further round of wrong PINs."""
-        self._pin_failures = getattr(self, "_pin_failures", 0) + 1
-        self.services.record_audit("staff_pin_failed", failures=self._pin_failures)
-        if self._pin_failures % self.PIN_TRIES:
-            return False
-        rounds = self._pin_failures // self.PIN_TRIES
-        self._pin_locked_until = self.idle.clock() + self.PIN_LOCK_S * 2 ** (rounds - 1)
-        log.warning("staff PIN pad locked", extra={"failures": self._pin_failures})
-        return True
+        locks = self.pin_lockout.failed()
+        self.services.record_audit("staff_pin_failed", failures=self.pin_lockout.failures)
+        if locks:
+            log.warning("staff PIN pad locked", extra={"failures": self.pin_lockout.failures})
+        return locks
 
     def staff_pin_locked(self) -> bool:
-        return self.idle.clock() < getattr(self, "_pin_locked_until", 0.0)
+        return self.pin_lockout.locked()
 
     def call_staff(self) -> None:
         """呼叫工作人员: queued in the outbox (so it reaches staff offline too) and kept for

@@ -26,6 +26,7 @@ COMMANDS = (
     "platform",
     "bench",
     "speech",
+    "staff",
 )
 
 

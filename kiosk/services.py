@@ -192,6 +192,10 @@ class Services:
                     forget()
                 except Exception:
                     log.exception("device failed to forget", extra={"device": device.kind})
+        # The platform's verification of this resident stays with this resident.
+        forget = getattr(self.platform, "forget_verifications", None)
+        if callable(forget):
+            forget()
 
     def network_state(self) -> tuple[str, int]:
         """("online" | "offline" | "syncing", items waiting); never touches the network.

@@ -1,7 +1,9 @@
 """Staff mode: a PIN on an on-screen keypad (no keyboard shortcut), then the staff menu.
 
 Reached by tapping the terminal name in the top bar five times within three seconds, the
-hidden corner that kiosk staff are trained to use.
+hidden corner that kiosk staff are trained to use. The demo PIN 2468 opens it only on the
+demo (built-in platform); the menu says loudly when the terminal runs on demo secrets.
+退出程序 asks to confirm and exits with STAFF_EXIT_STATUS, which the service restarts.
 """
 
 from __future__ import annotations
@@ -14,8 +16,14 @@ from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from kiosk.demo import DEMO_PIN_HASH, demo_secrets_in_use, is_demo
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.chrome import TButton, TLabel
+
+# Not 0: the kiosk's systemd unit restarts it (Restart=always, and on-failure too), so a
+# terminal is never left dark after staff quit; the journal shows "staff exit". Same number
+# as ExitStatus.STAFF_EXIT of the lifecycle (README "Exit statuses").
+STAFF_EXIT_STATUS = 4
 
 
 def pin_matches(pin: str, pin_hash: str) -> bool:
@@ -53,7 +61,9 @@ class StaffPinScreen(ModalScreen[bool]):
             self.dismiss(False)
             return
         elif event.button.id == "pin-ok":
-            if pin_matches(self._pin, self.app.config.staff.pin_hash):  # type: ignore[attr-defined]
+            config = self.app.config  # type: ignore[attr-defined]
+            demo_pin = config.staff.pin_hash == DEMO_PIN_HASH and not is_demo(config)
+            if pin_matches(self._pin, config.staff.pin_hash) and not demo_pin:
                 self.dismiss(True)
                 return
             self._tries += 1
@@ -62,7 +72,9 @@ class StaffPinScreen(ModalScreen[bool]):
             if self.app.staff_pin_failed() or self._tries >= 3:  # type: ignore[attr-defined]
                 self.dismiss(False)
                 return
-            self.query_one("#pin-dots", Static).update(self.app.t("staff.pin_wrong"))  # type: ignore[attr-defined]
+            # The public demo PIN on a real terminal: counted as wrong, and staff told why.
+            key = "staff.demo_pin_refused" if demo_pin else "staff.pin_wrong"
+            self.query_one("#pin-dots", Static).update(self.app.t(key))  # type: ignore[attr-defined]
             return
         self.query_one("#pin-dots", Static).update("●" * len(self._pin))
 
@@ -84,6 +96,11 @@ class StaffScreen(KioskScreen):
                 "staff.new_outbox", id="staff-new-outbox", classes="action", variant="warning"
             )
             yield TButton("staff.exit", id="staff-exit", classes="action", variant="error")
+        with Grid(id="staff-exit-confirm"):
+            yield TLabel("staff.exit_confirm", classes="message")
+            yield TButton("staff.exit_yes", id="staff-exit-yes", classes="action", variant="error")
+            yield TButton("common.cancel", id="staff-exit-no", classes="action")
+        yield Static(id="staff-demo", classes="message")
         yield Static(id="staff-message")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -102,15 +119,32 @@ class StaffScreen(KioskScreen):
             services = self.app.services  # type: ignore[attr-defined]
             services.set_locked(not services.locked, "staff")
             self.sync_lock_label()
-        elif event.button.id == "staff-exit":
+        elif event.button.id == "staff-exit":  # one tap never stops a terminal: confirm
+            self.query_one("#staff-exit-confirm").display = True
+        elif event.button.id == "staff-exit-no":
+            self.query_one("#staff-exit-confirm").display = False
+        elif event.button.id == "staff-exit-yes":
             self.app.end_session("staff exit")  # type: ignore[attr-defined]
-            self.app.exit(0)
+            self.app.exit(return_code=STAFF_EXIT_STATUS)
         else:
             return
         event.stop()
 
     def on_mount(self) -> None:
+        self.query_one("#staff-exit-confirm").display = False
         self.sync_lock_label()
+        self._show_demo_secrets()
+
+    def _show_demo_secrets(self) -> None:
+        """Loud, every time staff open the menu: which public secrets this terminal runs on."""
+        services = self.app.services  # type: ignore[attr-defined]
+        found = demo_secrets_in_use(services.config)
+        found += [s for s in getattr(services.platform, "demo_secrets", []) if s not in found]
+        banner = self.query_one("#staff-demo", Static)
+        banner.display = bool(found)
+        if found:
+            t = self.app.t  # type: ignore[attr-defined]
+            banner.update("\n".join(t(f"staff.demo.{name}") for name in found))
 
     def sync_lock_label(self) -> None:
         services = self.app.services  # type: ignore[attr-defined]
