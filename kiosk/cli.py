@@ -27,6 +27,7 @@ COMMANDS = (
     "bench",
     "speech",
     "staff",
+    "fuzz",
 )
 
 

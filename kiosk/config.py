@@ -180,9 +180,10 @@ def _coerce(tp: Any, value: Any, loc: tuple[str | int, ...], problems: list[Prob
     if tp is str:
         return value if isinstance(value, str) else refuse("Input should be a valid string")
     if tp is Path:
-        if isinstance(value, str | os.PathLike):
-            return Path(value)
-        return refuse("Input is not a valid path")
+        if not isinstance(value, str | os.PathLike):
+            return refuse("Input is not a valid path")
+        why = _path_problem(Path(value))
+        return refuse(why) if why else Path(value)
     raise TypeError(f"config schema: unsupported field type {tp!r}")
 
 
@@ -308,11 +309,51 @@ def _count(n: int, noun: str) -> str:
 # ------------------------------------------------------------------------------- the schema
 
 
+def _path_problem(path: Path) -> str | None:
+    """Why a configured path can never work, found at load rather than at first use."""
+    if "\x00" in str(path):
+        return "Input is not a valid path (NUL byte)"
+    try:
+        path.expanduser()
+    except RuntimeError:  # "~nosuchuser/x": Python cannot tell where that is
+        return f"Input is not a valid path: {str(path).split('/')[0]!r} names no user here"
+    return None
+
+
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_HOST_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789.-")
+
+
 def _https_only(url: str) -> str:
-    if url and not url.startswith("https://"):
-        host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
-        if host not in ("127.0.0.1", "localhost", "::1", "[::1]"):
-            raise ValueError("must start with https:// (plain http only on loopback)")
+    """A platform URL parsed as a URL (not by splitting strings): https, a plain host name or
+    IP address, a numeric port, no user:password@ (which hid the real host before), no
+    query or fragment. Plain http only to a loopback address."""
+    if not url:
+        return url
+    import ipaddress
+    from urllib.parse import urlsplit  # only when a URL is configured
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError as exc:
+        raise ValueError(f"is not a valid URL ({exc})") from None
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host:
+        raise ValueError("must be https://host[:port][/path]")
+    if "@" in parts.netloc or parts.username is not None or parts.password is not None:
+        raise ValueError("must not carry user:password@ (it hides which host is reached)")
+    if parts.query or parts.fragment or any(c.isspace() or ord(c) < 32 for c in url):
+        raise ValueError("must be https://host[:port][/path], no query, fragment or spaces")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:  # a name: letters, digits, dots and hyphens only (no IDN tricks)
+        if not set(host) <= _HOST_CHARS or ".." in host or host.startswith((".", "-")):
+            raise ValueError(f"host {host!r} is not a valid host name") from None
+    if port == 0:
+        raise ValueError("port 0 is not a port to connect to")
+    if parts.scheme == "http" and host not in _LOOPBACK:
+        raise ValueError("must start with https:// (plain http only on loopback)")
     return url
 
 

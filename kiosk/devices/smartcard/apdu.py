@@ -22,6 +22,8 @@ SW_CLA_NOT_SUPPORTED = 0x6E00
 
 # GET RESPONSE chains longer than this are a broken card, not a long answer.
 MAX_CHAINED_RESPONSES = 16
+# Constructed objects nested deeper than this are a hostile card: EMV templates go 3 deep.
+MAX_TLV_DEPTH = 16
 
 
 class ApduError(Exception):
@@ -204,26 +206,37 @@ def parse_tlv(data: bytes) -> list[tuple[int, bytes]]:
     return list(iter_tlv(data))
 
 
+def _walk(data: bytes, wanted: int, first_only: bool) -> list[bytes]:
+    """Values of `wanted` in depth-first order, without recursion (a card may nest 1,000
+    deep); deeper than MAX_TLV_DEPTH is a TlvError. A match is not searched inside."""
+    out: list[bytes] = []
+    stack: list[tuple[Iterator[tuple[int, bytes]], int]] = [(iter_tlv(data), 0)]
+    while stack:
+        objects, depth = stack[-1]
+        item = next(objects, None)
+        if item is None:
+            stack.pop()
+            continue
+        tag, value = item
+        if tag == wanted:
+            out.append(value)
+            if first_only:
+                return out
+        elif _is_constructed(tag):
+            if depth + 1 > MAX_TLV_DEPTH:
+                raise TlvError(f"constructed objects nested deeper than {MAX_TLV_DEPTH}")
+            stack.append((iter_tlv(value), depth + 1))
+    return out
+
+
 def find_tag(data: bytes, wanted: int) -> bytes | None:
     """First value of `wanted`, searching depth-first through constructed objects."""
-    for tag, value in iter_tlv(data):
-        if tag == wanted:
-            return value
-        if _is_constructed(tag):
-            found = find_tag(value, wanted)
-            if found is not None:
-                return found
-    return None
+    found = _walk(data, wanted, first_only=True)
+    return found[0] if found else None
 
 
 def find_all(data: bytes, wanted: int) -> list[bytes]:
-    out: list[bytes] = []
-    for tag, value in iter_tlv(data):
-        if tag == wanted:
-            out.append(value)
-        elif _is_constructed(tag):
-            out.extend(find_all(value, wanted))
-    return out
+    return _walk(data, wanted, first_only=False)
 
 
 def tlv(tag: int, value: bytes) -> bytes:

@@ -35,6 +35,7 @@ KNOWN_AIDS = tuple(
 )
 _ABSENT = {0x6A82, 0x6A81, 0x6D00, 0x6E00, 0x6283}
 MAX_RECORDS = 16  # per SFI when reading the PSE directory
+MAX_PDOL_DATA = 252  # 255 data bytes of a short APDU, less tag 83 and a 2-byte length
 
 
 @dataclass(frozen=True, repr=False)
@@ -78,6 +79,8 @@ class _Candidate:
 
 
 def read_bank_card(transmit: Transmit, atr: bytes = b"") -> BankCard:
+    """Raises DeviceError, apdu.ApduError or apdu.TlvError for a card that answers wrong
+    (whatever it answers: fuzzed by `kiosk fuzz --target emv`), nothing else."""
     candidates, directory = _find_applications(transmit)
     if not candidates:
         raise DeviceError("unsupported_card", "no payment application (PSE, PPSE, AID list)")
@@ -109,6 +112,8 @@ def _find_applications(transmit: Transmit) -> tuple[list[_Candidate], str]:
     reply = apdu.exchange(transmit, apdu.select_by_name(PSE_NAME, le=0))
     if reply.ok:
         sfi = apdu.find_tag(_tlv_or_fail(reply.data, "PSE FCI"), 0x88)
+        if sfi and not 1 <= sfi[0] <= 30:  # SFIs are 5 bits, 31 reserved
+            raise DeviceError("read_failed", f"PSE names SFI {sfi[0]}, outside 1..30")
         if sfi:
             found = _read_directory(transmit, sfi[0])
             if found:
@@ -215,6 +220,10 @@ def _pdol_data(pdol: bytes) -> bytes:
         dol = apdu.parse_dol(pdol)
     except apdu.TlvError:
         raise DeviceError("read_failed", "card's PDOL is malformed") from None
+    # The answer goes in one short APDU (tag 83 + length + data <= 255 bytes): a PDOL asking
+    # for more is refused before anything is built (a crafted one asked for gigabytes).
+    if sum(length for _, length in dol) > MAX_PDOL_DATA:
+        raise DeviceError("read_failed", "card's PDOL asks for more data than a command holds")
     out = b""
     for tag, length in dol:
         value = known.get(tag, b"")
