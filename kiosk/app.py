@@ -115,6 +115,7 @@ class KioskApp(App[int], inherit_bindings=False):
         self._unsubscribe = self.services.events.subscribe(
             lambda event: self.post_message(DeviceEventMessage(event))
         )
+        self.services.restart_app = self._restart_for_platform
         self.animation_level = "none"
         # 长辈模式 enlarges the terminal's cells (kitty / xterm); technicians read font_status.
         self.font = detect(config.ui.font_control, write=self._write_from_thread)
@@ -167,6 +168,22 @@ class KioskApp(App[int], inherit_bindings=False):
         log.info("stopping on signal", extra={"signal": sig.name})
         self.end_session("shutdown")
         self.exit(0)
+
+    RESTART_EXIT = 75  # EX_TEMPFAIL: systemd's Restart=on-failure starts the kiosk again
+
+    def _restart_for_platform(self) -> None:
+        """The platform's "restart" command (from the heartbeat thread): end the session and
+        leave with RESTART_EXIT so the supervisor starts a fresh kiosk."""
+        log.warning("restarting at the platform's request")
+
+        def leave() -> None:
+            self.end_session("restart")
+            self.exit(self.RESTART_EXIT, return_code=self.RESTART_EXIT)
+
+        try:
+            self.call_from_thread(leave)
+        except RuntimeError:  # already on the UI thread (a beat run from there)
+            leave()
 
     def _announce_ready(self) -> None:
         """For `kiosk bench`: say when the home screen is up (and leave if asked to)."""
@@ -414,6 +431,27 @@ class KioskApp(App[int], inherit_bindings=False):
 
             self.push_screen(StaffPinScreen(), entered)
 
+    @work(thread=True, exit_on_error=False, group="staff-card")
+    def check_staff_card(self) -> None:
+        """A card on the smart-card reader whose number is in staff.card_numbers opens the
+        staff screen, as the PIN does (read off the UI thread: a card read takes a second)."""
+        from kiosk import staffcard
+
+        reader = self.services.device("smartcard")
+        number = staffcard.card_number(reader) if reader is not None else None
+        if staffcard.is_staff_card(number, self.config.staff.card_numbers) and number:
+            self.call_from_thread(self._staff_card_signed_in, staffcard.masked(number))
+
+    def _staff_card_signed_in(self, card: str) -> None:
+        from kiosk.screens.staff import StaffScreen
+
+        if any(getattr(screen, "STAFF", False) for screen in self.screen_stack):
+            return
+        self.services.record_audit("staff_card_signin", card=card)
+        log.info("staff mode entered by card", extra={"card": card})
+        self.end_session("staff mode")
+        self.push_screen(StaffScreen())
+
     PIN_TRIES, PIN_LOCK_S = 3, 300.0
 
     @property
@@ -616,6 +654,9 @@ class KioskApp(App[int], inherit_bindings=False):
 
     def on_device_event_message(self, message: DeviceEventMessage) -> None:
         event = message.event
+        if (event.device == "smartcard" and event.kind is EventKind.CARD_PLACED
+                and self.config.staff.card_numbers):  # fmt: skip
+            self.check_staff_card()
         if event.kind is EventKind.CARD_PLACED:
             self.stale_cards.discard(event.device)  # put back: a new read is wanted
             if self.session is None and not self.services.locked:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -52,13 +53,20 @@ def wait_for(driver: WebDriver, check: Callable[[], bool], what: str, timeout: f
              reload: bool = False) -> float:  # fmt: skip
     """Poll (reloading the page if asked) until `check` holds; returns the seconds it took."""
     start = time.monotonic()
-    while not check():
+    while not _holds(check):
         if time.monotonic() - start > timeout:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.25)
         if reload:
             driver.refresh()
     return time.monotonic() - start
+
+
+def _holds(check: Callable[[], bool]) -> bool:
+    try:
+        return check()
+    except (StaleElementReferenceException, NoSuchElementException):
+        return False  # the page is being replaced: look again
 
 
 def screenshot(driver: WebDriver, name: str, fallback: Path) -> Path:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import hashlib
 import json
 import random
@@ -357,13 +358,17 @@ def start_servers(database_url: str, data_dir: Path, count: int) -> tuple[list[s
     from kiosk.platform.pgcluster import free_port
 
     urls, procs = [], []
-    for _ in range(count):
+    for number in range(count):
         port = free_port()
+        # A file, not a pipe: nobody reads a pipe during the run, and a server blocked on
+        # a full pipe would be measured as a slow server.
+        log_file = (data_dir / f"server-{number}.log").open("ab")
         proc = subprocess.Popen(
             [sys.executable, "-m", "kiosk", "platform", "serve", "--quiet", "--host", "127.0.0.1",
              "--port", str(port), "--data-dir", str(data_dir), "--database-url", database_url],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            stdout=log_file, stderr=log_file,
         )  # fmt: skip
+        log_file.close()
         procs.append(proc)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -375,7 +380,7 @@ def start_servers(database_url: str, data_dir: Path, count: int) -> tuple[list[s
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 stop_servers(procs)
-                err = proc.stderr.read().decode()[-2000:] if proc.stderr else ""
+                err = (data_dir / f"server-{number}.log").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"platform server did not start: {err}")
             time.sleep(0.2)
         urls.append(url)
@@ -461,6 +466,11 @@ def measure(
         for n in steps:
             gen = Generator(urls, folder / "platform_x25519.pub", rates or Rates())
             report = asyncio.run(gen.run(n, minutes))
+            if report.errors:  # say why, from the servers' own logs
+                tails = [_problems(folder / f"server-{i}.log") for i in range(servers)]
+                report = dataclasses.replace(
+                    report, error_samples=report.error_samples + [t for t in tails if t]
+                )
             reports.append(report)
             if progress is not None:
                 progress(report)
@@ -472,3 +482,15 @@ def measure(
         if best is not None:
             timing = time_console(urls[0], url, folder)
         return reports, timing
+
+
+def _problems(log: Path) -> str:
+    """The last error a server logged (a traceback's last lines), if any."""
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    for i in range(len(lines) - 1, -1, -1):
+        if "Error" in lines[i] or "Traceback" in lines[i]:
+            return f"{log.name}: " + " | ".join(lines[max(0, i - 3) : i + 1])[-600:]
+    return ""
