@@ -34,6 +34,8 @@ async def test_diagnostics_bundle_and_restart_through_the_heartbeat(
         tid = app.config.terminal.id
         heartbeat = HeartbeatWorker(app.services, app.services.platform, 3600)  # on demand
 
+        printer = app.services.device("printer")
+        await wait_until(pilot, lambda: printer.health().details.get("status_bytes"))
         first = console.fleet.command(tid, "collect_diagnostics", "", "op-test", 0.0)
         assert heartbeat.beat() == ["collect_diagnostics"]
         heartbeat.beat()  # the result and the bundle go back
