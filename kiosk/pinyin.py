@@ -5,6 +5,7 @@ tap in 50 ms; kiosk/pinyin_lexicon.json (scripts/make_pinyin_lexicon.py) holds t
 most used characters with all their readings and 24,000 words with theirs, loaded in a few
 milliseconds on first use.
 
+    load()                         loads it now (a worker at start), else on first use
     readings("行")                 -> ("xing", "hang", ...)   toneless, most usual first
     spell("社保")                  -> [("she",), ("bao",)]     per character; other characters
                                                                stand for themselves
@@ -45,6 +46,14 @@ def _lexicon() -> _Lexicon:
     )
     syllables = frozenset(r for rs in readings.values() for r in rs if r.isalpha())
     return _Lexicon(readings, {c: i for i, c in enumerate(chars)}, words, syllables)
+
+
+def load() -> None:
+    """Load the lexicon and its indexes now (about 70 ms), e.g. in a worker at start, so the
+    first search or keyboard tap does not wait for it."""
+    _lexicon()
+    _index()
+    _words()
 
 
 def readings(char: str) -> tuple[str, ...]:

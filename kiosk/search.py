@@ -26,7 +26,7 @@ import tomllib
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +95,11 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+@lru_cache(maxsize=4096)  # an index is built per search; the catalog's texts repeat
+def _spelled(text: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(pinyin.spell(text))
+
+
 def _has_hanzi(text: str) -> bool:
     return any("\u4e00" <= c <= "\u9fff" for c in text)
 
@@ -121,7 +126,7 @@ class CatalogSearch:
                     category=category,
                     english=str(s.get("name_en", "")).lower(),
                     initials=tuple(str(i).lower() for i in s.get("pinyin_initials", [])),
-                    spelled=tuple(tuple(pinyin.spell(t)) for t in texts if t),
+                    spelled=tuple(_spelled(t) for t in texts if t),
                 )
             )
 
