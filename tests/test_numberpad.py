@@ -112,3 +112,22 @@ async def test_keys_are_big_enough_to_touch_in_both_modes() -> None:
             await type_on(pilot, "35.5")
             await tap(pilot, "#pad-done")
             assert [m.value for m in app.of(NumberPad.Done)] == ["35.50"]
+
+
+async def test_the_screen_can_give_the_pad_its_forms_check() -> None:
+    from kiosk.validation import check_integer
+
+    app = InputHost(
+        lambda: NumberPad(kind="integer", max_length=4, check=lambda raw: check_integer(
+            raw, minimum=1950, maximum=2026
+        ))
+    )  # fmt: skip
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_on(pilot, "1949")
+        assert text_of(app, ".pad-message") == "不能小于1950"
+        await tap(pilot, "#pad-done")
+        assert app.of(NumberPad.Done) == []
+        await tap(pilot, "#pad-clear")
+        await type_on(pilot, "1975")
+        await tap(pilot, "#pad-done")
+        assert [m.value for m in app.of(NumberPad.Done)] == ["1975"]

@@ -5,6 +5,9 @@
     NumberPad(kind="amount")                   # adds the decimal point
     NumberPad(kind="reference", prefix="ZW")   # the prefix is shown and kept; digits follow
     NumberPad(kind="integer", minimum=1990, maximum=2026, max_length=4)
+    NumberPad(kind="reference", check=lambda raw: forms.check(field, raw))
+                                               # the form's own check, so the pad's 确定 and
+                                               # the review page never disagree
 
     on_number_pad_changed(self, m: NumberPad.Changed)   m.value (normalised), m.checked
     on_number_pad_done(self, m: NumberPad.Done)         m.value: 确定 tapped on a right value
@@ -107,13 +110,14 @@ class NumberPad(Widget):
         max_length: int | None = None,
         minimum: int | None = None,
         maximum: int | None = None,
+        check: Callable[[str], Checked] | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.kind, self.masked, self.prefix = kind, masked, prefix.upper()
         self.max_length = max_length or _LENGTH[kind]
-        self._checker: Callable[[str], Checked] = self._make_checker(minimum, maximum)
+        self._checker: Callable[[str], Checked] = check or self._make_checker(minimum, maximum)
         self._value, self._ready = "", False
         self._value = self._accept(value)
 
