@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
 
 from kiosk import __version__
+from kiosk.at_rest import PRIVATE_UMASK
 from kiosk.config import ConfigError
 
 COMMANDS = (
@@ -54,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "run"])
+    # Whatever a kiosk command writes (data, keys, logs) is private from its first byte;
+    # restored after, for callers that run main() in their own process (tests).
+    before = os.umask(PRIVATE_UMASK)
     try:
         return int(args.handler(args) or 0)
     except ConfigError as exc:
@@ -61,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        os.umask(before)
 
 
 if __name__ == "__main__":

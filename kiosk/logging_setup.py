@@ -33,7 +33,9 @@ class JsonFormatter(logging.Formatter):
 
 def setup_logging(log_dir: Path, level: int = logging.INFO) -> Path:
     """Send all logs to <log_dir>/kiosk.log (5 MB x 5 files). Returns the file path."""
-    log_dir.mkdir(parents=True, exist_ok=True)
+    from kiosk.at_rest import private_dir
+
+    private_dir(log_dir)  # the log is the first write: private from here on
     path = log_dir / "kiosk.log"
     handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=5_000_000, backupCount=5, encoding="utf-8"

@@ -110,6 +110,9 @@ class Services:
 
     def start(self, on_progress: Callable[[str], None] | None = None) -> None:
         """Start every configured part. One part failing never stops the others."""
+        from kiosk.at_rest import private_dir
+
+        private_dir(self.config.terminal.data_path)  # before any part writes a byte
         for kind in DEVICE_KINDS:
             try:
                 device = create_device(kind, self.config, self.events)
