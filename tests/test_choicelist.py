@@ -42,6 +42,7 @@ async def test_labels_follow_the_language_and_elder_mode_has_two_big_columns() -
         app.set_language("en")
         await pilot.pause()
         assert text_of(app, "#choice-2") == "✓ details changed"
-        app.set_language("zh-Hant")  # no 繁體 label in the catalog: 简体 rather than nothing
+        app.set_language("zh-Hant")  # no 繁體 label in the catalog: made from the 简体 one
         await pilot.pause()
-        assert text_of(app, "#choice-0") == "遗失"
+        assert text_of(app, "#choice-0") == "遺失"
+        assert text_of(app, "#choice-2") == "✓ 資訊變更"

@@ -84,3 +84,12 @@ async def test_starting_from_a_code_and_the_language() -> None:
         await tap(pilot, "#region-up")
         assert text_of(app, ".region-path") == "广东省 › 广州市 › Choose the district or county"
         assert text_of(app, "#region-up") == "Back a level"
+
+
+async def test_place_names_are_shown_in_the_script_the_resident_reads() -> None:
+    app = InputHost(lambda: RegionPicker("440106"), language="zh-Hant")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert text_of(app, ".region-path") == "廣東省 › 廣州市 › 天河區 ✓"
+        assert text_of(app, "#region-440103") == "荔灣區"
+        assert app.screen.query_one(RegionPicker).value == "440106"  # the code is unchanged

@@ -1,5 +1,5 @@
-"""What the on-screen inputs share: the live check line under an input, and the language and
-长辈模式 of the app they are in (the kiosk app, or a bare host in tests)."""
+"""What the on-screen inputs share: the live check line under an input, the language of the
+app they are in (the kiosk app, or a bare host in tests), and 简体 data shown in 繁體."""
 
 from __future__ import annotations
 
@@ -9,6 +9,17 @@ from textual.widgets import Static
 from kiosk.i18n import DEFAULT_LANGUAGE, t
 from kiosk.validation import Checked, Problem
 from kiosk.widgets.chrome import Translatable
+
+
+def in_script(text: str, language: str) -> str:
+    """Data kept in 简体 (place names, a catalog label without its 繁體) as a resident reading
+    繁體 expects it, through OpenCC in the terminal's variant; unchanged otherwise."""
+    if language != "zh-Hant" or not text:
+        return text
+    from kiosk.hant import to_hant
+    from kiosk.i18n import variant
+
+    return to_hant(text, variant())
 
 
 def language_of(node: DOMNode) -> str:

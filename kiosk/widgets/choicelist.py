@@ -22,7 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Button
 
 from kiosk.i18n import DEFAULT_LANGUAGE
-from kiosk.widgets.checkmessage import language_of
+from kiosk.widgets.checkmessage import in_script, language_of
 from kiosk.widgets.chrome import Translatable
 
 
@@ -32,7 +32,11 @@ class Choice:
     labels: Mapping[str, str]  # language → label; 简体 is the fallback
 
     def label(self, language: str) -> str:
-        return self.labels.get(language) or self.labels.get(DEFAULT_LANGUAGE) or self.value
+        """In `language`; a missing 繁體 label is made from the 简体 one, any other from 简体."""
+        own = self.labels.get(language)
+        if own:
+            return own
+        return in_script(self.labels.get(DEFAULT_LANGUAGE) or self.value, language)
 
 
 class ChoiceList(Widget, Translatable):

@@ -26,7 +26,7 @@ from kiosk import regions
 from kiosk.i18n import t
 from kiosk.regions import Level, Region
 from kiosk.validation import Checked, check_region
-from kiosk.widgets.checkmessage import CheckMessage, language_of
+from kiosk.widgets.checkmessage import CheckMessage, in_script, language_of
 from kiosk.widgets.chrome import TButton, Translatable
 
 
@@ -147,9 +147,10 @@ class RegionPicker(Widget, Translatable):
         grid = self.query_one(".region-options", Grid)
         grid.styles.grid_size_columns = self._columns
         await grid.remove_children()  # before mounting: the same ids may come back
-        buttons = []
+        buttons, language = [], language_of(self)
         for region in shown:
-            button = Button(region.name, id=f"region-{region.code}", classes="region-option")
+            label = in_script(region.name, language)
+            button = Button(label, id=f"region-{region.code}", classes="region-option")
             button.can_focus = False
             button.set_class(region == self._chosen, "-chosen")
             buttons.append(button)
@@ -162,9 +163,9 @@ class RegionPicker(Widget, Translatable):
 
     def _show_path(self) -> None:
         language = language_of(self)
-        names = [r.name for r in self._open]
+        names = [in_script(r.name, language) for r in self._open]
         if self._chosen is not None:
-            names.append(self._chosen.name + " ✓")
+            names.append(in_script(self._chosen.name, language) + " ✓")
         else:
             options = self._options()  # a municipality's are districts at once
             level = options[0].level if options else "county"
