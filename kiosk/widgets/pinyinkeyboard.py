@@ -32,6 +32,7 @@ from textual.widgets import Button, Static
 from kiosk import pinyin
 from kiosk.validation import Checked, Problem
 from kiosk.widgets.checkmessage import CheckMessage
+from kiosk.widgets.numberpad import REPEAT_GUARD_S
 from kiosk.widgets.chrome import TButton, Translatable
 
 _ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
@@ -120,6 +121,8 @@ class PinyinKeyboard(Widget, Translatable):
     def on_mount(self) -> None:
         for button in self.query(Button):
             button.can_focus = False
+        for key in self.query(".kb-key").results(Button):
+            key.active_effect_duration = REPEAT_GUARD_S  # "ll", "88": see numberpad
         self._paint_keys()
         self._show()
 
