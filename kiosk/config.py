@@ -454,11 +454,23 @@ class CameraConfig(_Section):
     face_min_brightness: float = Field(50.0, ge=0, le=255)
 
 
+class A4PrinterConfig(_Section):
+    # emulated: a private cupsd with a cups-pdf queue (Debian cups, printer-driver-cups-pdf);
+    # cups: a queue on a CUPS server (the system's is 127.0.0.1:631).
+    mode: Literal["emulated", "cups", "off"] = "emulated"
+    host: str = "127.0.0.1"
+    port: int = Field(0, ge=0, le=65535)  # 0 with emulated: a free loopback port
+    queue: str = Field("kiosk-a4", min_length=1, max_length=127)
+    poll_interval_s: float = Field(5.0, gt=0, le=300)
+    job_timeout_s: float = Field(120.0, gt=0, le=1800)  # a job held longer is cancelled
+
+
 class DevicesConfig(_Section):
     idcard: IdCardConfig = IdCardConfig()
     smartcard: SmartCardConfig = SmartCardConfig()
     printer: PrinterConfig = PrinterConfig()
     camera: CameraConfig = CameraConfig()
+    a4printer: A4PrinterConfig = A4PrinterConfig()
 
 
 class PlatformConfig(_Section):

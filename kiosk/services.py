@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # heavy modules (cv2, escpos, pyscard, httpx) load only when 
 
 log = logging.getLogger(__name__)
 
-DEVICE_KINDS = ("idcard", "smartcard", "printer", "camera")
+DEVICE_KINDS = ("idcard", "smartcard", "printer", "camera", "a4printer")
 
 
 def create_device(kind: str, config: KioskConfig, events: EventHub) -> Device | None:

@@ -11,6 +11,7 @@ APT_PACKAGES=(
   pcscd vsmartcard-vpcd libpcsclite-dev swig   # PC/SC stack + what pyscard builds with
   gcc python3-dev python3-venv                 # building pyscard; Debian's venv module
   fonts-wqy-zenhei                             # CJK font: 长辈模式 big text, receipt PNGs
+  cups printer-driver-cups-pdf libcups2-dev    # A4 printer: CUPS (emulated: private cupsd + cups-pdf); pycups builds on libcups
   tmux                                         # the real-terminal test; handy over SSH
   espeak-ng sox                                # spoken prompts; WAV durations
   kitty xterm                                  # the kiosk's terminal (font size by 长辈模式)

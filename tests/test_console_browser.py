@@ -72,6 +72,7 @@ def kiosk_config(tmp_path: Path):
         "KIOSK_TERMINAL__LOCATION": "韶关市浈江区政务服务中心 1 号机",
         "KIOSK_DEVICES__IDCARD__MODE": "off", "KIOSK_DEVICES__SMARTCARD__MODE": "off",
         "KIOSK_DEVICES__CAMERA__MODE": "off",
+        "KIOSK_DEVICES__A4PRINTER__MODE": "off",
     })  # fmt: skip
 
 

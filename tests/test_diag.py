@@ -78,12 +78,13 @@ def test_diag_on_embedded_defaults_lists_every_device_healthy(tmp_path: Path) ->
     proc = kiosk("diag", "--json", env={"KIOSK_TERMINAL__DATA_DIR": str(tmp_path)})
     report = json.loads(proc.stdout)
     devices = {d["device"]: d for d in report["devices"]}
-    assert set(devices) == {"idcard", "smartcard", "printer", "camera"}, proc.stderr
+    assert set(devices) == {"idcard", "smartcard", "printer", "camera", "a4printer"}, proc.stderr
     for name, device in devices.items():
         assert device["state"] == "online", (name, device)
         assert device["self_test"]["passed"], (name, device["self_test"])
     assert devices["idcard"]["details"]["baudrate"] == 115200
     assert devices["printer"]["details"]["paper"] == "full"
+    assert devices["a4printer"]["details"]["paper"] == "full"  # a private cupsd + cups-pdf
     assert devices["camera"]["details"]["resolution"] == "640x480"
     assert report["platform"]["reachable"] is True
     assert report["outbox"]["available"] and report["outbox"]["can_enqueue"]
@@ -96,7 +97,7 @@ def test_diag_reports_paper_out_and_fails(tmp_path: Path, paper_out_printer: int
         "KIOSK_TERMINAL__DATA_DIR": str(tmp_path),
         "KIOSK_DEVICES__PRINTER__MODE": "network",
         "KIOSK_DEVICES__PRINTER__PORT": str(paper_out_printer),
-        **{f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("IDCARD", "SMARTCARD", "CAMERA")},
+        **{f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("IDCARD", "SMARTCARD", "CAMERA", "A4PRINTER")},
     }
     proc = kiosk("diag", "--json", env=env)
     assert proc.returncode == 1, proc.stderr

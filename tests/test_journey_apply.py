@@ -34,6 +34,7 @@ def config(tmp_path: Path) -> KioskConfig:
             "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
             "KIOSK_DEVICES__SMARTCARD__MODE": "off",
             "KIOSK_DEVICES__CAMERA__MODE": "off",
+            "KIOSK_DEVICES__A4PRINTER__MODE": "off",
         }
     )
 
