@@ -32,8 +32,8 @@ from textual.widgets import Button, Static
 from kiosk import pinyin
 from kiosk.validation import Checked, Problem
 from kiosk.widgets.checkmessage import CheckMessage
-from kiosk.widgets.numberpad import REPEAT_GUARD_S
 from kiosk.widgets.chrome import TButton, Translatable
+from kiosk.widgets.numberpad import REPEAT_GUARD_S
 
 _ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 _MARKS = {"comma": "，", "stop": "。", "dash": "-"}
