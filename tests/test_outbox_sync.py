@@ -92,7 +92,7 @@ def test_every_item_arrives_exactly_once_through_network_faults(outbox, platform
     ):
         platform.faults.add(fault)
     client = RecordingClient(platform_client(platform, timeout=0.3))
-    worker = SyncWorker(outbox, client, CFG, clock=clock, rng=seeded_rng())
+    worker = SyncWorker(outbox, client, CFG, clock=clock, monotonic=clock, rng=seeded_rng())
     drive(worker, clock)
     counts = stored_per_key(platform)
     assert set(keys) <= set(counts)
@@ -113,7 +113,9 @@ def test_every_item_arrives_exactly_once_through_network_faults(outbox, platform
 def test_retry_after_is_a_floor_for_the_next_attempt(outbox, platform, clock):
     fill(outbox, 3)
     platform.faults.add(Fault("rate_limit", seconds=120, count=1))
-    worker = SyncWorker(outbox, platform_client(platform), CFG, clock=clock, rng=seeded_rng())
+    worker = SyncWorker(
+        outbox, platform_client(platform), CFG, clock=clock, monotonic=clock, rng=seeded_rng()
+    )
     start = clock.now
     assert worker.run_once().outcome == "failed"
     state = worker.state()
@@ -130,7 +132,9 @@ def test_retry_after_is_a_floor_for_the_next_attempt(outbox, platform, clock):
 def test_backoff_grows_with_full_jitter_up_to_the_cap(outbox, platform, clock):
     fill(outbox, 1)
     platform.faults.add(Fault("error", count=8))
-    worker = SyncWorker(outbox, platform_client(platform), CFG, clock=clock, rng=seeded_rng())
+    worker = SyncWorker(
+        outbox, platform_client(platform), CFG, clock=clock, monotonic=clock, rng=seeded_rng()
+    )
     delays = []
     for failure in range(1, 9):
         assert worker.run_once().outcome == "failed"
@@ -147,7 +151,9 @@ def test_malformed_batch_is_isolated_and_only_bad_items_dead_lettered(outbox, pl
     keys = fill(outbox, 4, streams=4)
     # an item the platform's schema refuses (e.g. written by an older terminal version)
     outbox._conn.execute("UPDATE outbox SET kind = 'payment' WHERE key = ?", (keys[2],))
-    worker = SyncWorker(outbox, platform_client(platform), CFG, clock=clock, rng=seeded_rng())
+    worker = SyncWorker(
+        outbox, platform_client(platform), CFG, clock=clock, monotonic=clock, rng=seeded_rng()
+    )
     drive(worker, clock)
     counts = stored_per_key(platform)
     assert all(counts.get(k) == 1 for k in (keys[0], keys[1], keys[3])) and keys[2] not in counts
@@ -159,7 +165,9 @@ def test_malformed_batch_is_isolated_and_only_bad_items_dead_lettered(outbox, pl
 def test_rejected_item_goes_to_dead_letters_and_staff_can_discard_it(outbox, platform, clock):
     good = fill(outbox, 2)
     (bad,) = fill(outbox, 1, id_number="110105199003071230")  # wrong check digit
-    worker = SyncWorker(outbox, platform_client(platform), CFG, clock=clock, rng=seeded_rng())
+    worker = SyncWorker(
+        outbox, platform_client(platform), CFG, clock=clock, monotonic=clock, rng=seeded_rng()
+    )
     drive(worker, clock)
     assert all(stored_per_key(platform).get(k) == 1 for k in good)
     (dead,) = outbox.dead_letters()
@@ -175,7 +183,7 @@ def test_rejected_item_goes_to_dead_letters_and_staff_can_discard_it(outbox, pla
 def test_unauthorised_is_retried_later_and_logged_loudly(outbox, platform, clock, caplog):
     fill(outbox, 2)
     wrong = platform_client(platform, secret="not-the-terminal-secret")
-    worker = SyncWorker(outbox, wrong, CFG, clock=clock, rng=seeded_rng())
+    worker = SyncWorker(outbox, wrong, CFG, clock=clock, monotonic=clock, rng=seeded_rng())
     with caplog.at_level(logging.ERROR, logger="kiosk.offline.sync"):
         assert worker.run_once().outcome == "failed"
     assert any("SIGNATURE" in r.getMessage() for r in caplog.records)
@@ -207,7 +215,9 @@ def test_background_worker_delivers_and_reports_state(tmp_path: Path, platform):
 def test_offline_worker_answers_at_once_for_the_receipt(outbox, platform, clock):
     (key,) = fill(outbox, 1)
     platform.faults.add(Fault("error", count=1))
-    worker = SyncWorker(outbox, platform_client(platform), CFG, clock=clock, rng=seeded_rng())
+    worker = SyncWorker(
+        outbox, platform_client(platform), CFG, clock=clock, monotonic=clock, rng=seeded_rng()
+    )
     worker.run_once()
     assert worker.wait_delivered(key, timeout=30) is None  # offline: local_ref on the receipt
 
@@ -215,7 +225,9 @@ def test_offline_worker_answers_at_once_for_the_receipt(outbox, platform, clock)
 def test_sync_now_drains_with_progress_and_stops_on_error(outbox, platform, clock):
     fill(outbox, 10)
     seen = []
-    worker = SyncWorker(outbox, platform_client(platform), CFG, clock=clock, rng=seeded_rng())
+    worker = SyncWorker(
+        outbox, platform_client(platform), CFG, clock=clock, monotonic=clock, rng=seeded_rng()
+    )
     platform.faults.add(Fault("error", probability=1.0))
     report = worker.sync_now(progress=seen.append)
     assert report.delivered == 0 and report.error and report.pending == 10
@@ -228,7 +240,11 @@ def test_sync_now_drains_with_progress_and_stops_on_error(outbox, platform, cloc
 def test_purge_runs_in_the_worker_after_retention(outbox, platform, clock):
     fill(outbox, 2)
     worker = SyncWorker(
-        outbox, platform_client(platform), OutboxConfig(retention_days=1), clock=clock
+        outbox,
+        platform_client(platform),
+        OutboxConfig(retention_days=1),
+        clock=clock,
+        monotonic=clock,
     )
     drive(worker, clock)
     assert outbox.stats().delivered_kept == 2

@@ -131,6 +131,19 @@ def outbox_status(services: Any) -> dict[str, Any]:
         "dead_letters": stats.dead_letters,
         "last_sync_result": stats.last_sync_result,
         "last_error": stats.last_error,
+        **_sync_clock(services),
+    }
+
+
+def _sync_clock(services: Any) -> dict[str, Any]:
+    """The sync worker's own state and the terminal clock's skew against the platform's."""
+    if services.sync is None:
+        return {}
+    state = services.sync.state()
+    return {
+        "sync_status": state.status,
+        "clock_skew_s": state.clock_skew_s,
+        "clock": state.clock_message(),
     }
 
 

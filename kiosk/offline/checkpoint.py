@@ -10,14 +10,22 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
 
 class Checkpointer:
-    def __init__(self, path: Path, interval_s: float = 1.0, busy_timeout_ms: int = 5000) -> None:
+    def __init__(
+        self,
+        path: Path,
+        interval_s: float = 1.0,
+        busy_timeout_ms: int = 5000,
+        on_full: Callable[[], bool] | None = None,
+    ) -> None:
         self._path = path
+        self._on_full = on_full  # frees the disk reserve; a checkpoint must not fail for space
         self._interval = interval_s
         self._busy_ms = busy_timeout_ms
         self._wake = threading.Event()
@@ -55,15 +63,23 @@ class Checkpointer:
                 self._wake.clear()
                 mode = "TRUNCATE" if self._truncate or self._stop.is_set() else "PASSIVE"
                 self._truncate = False
-                checkpoint(conn, mode)
+                checkpoint(conn, mode, self._on_full)
         finally:
             conn.close()
 
 
-def checkpoint(conn: sqlite3.Connection, mode: str) -> tuple[int, int, int] | None:
-    try:
-        row = conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
-    except sqlite3.Error as exc:  # disk full, busy: try again on the next tick
-        log.warning("outbox checkpoint %s failed: %s", mode, exc)
-        return None
-    return tuple(row) if row else None
+def checkpoint(
+    conn: sqlite3.Connection, mode: str, on_full: Callable[[], bool] | None = None
+) -> tuple[int, int, int] | None:
+    """Run one checkpoint; on a full disk call `on_full` (frees the reserve) and retry once."""
+    for attempt in (1, 2):
+        try:
+            row = conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+        except sqlite3.Error as exc:  # disk full, busy: try again on the next tick
+            full = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+            if attempt == 1 and full and on_full is not None and on_full():
+                continue
+            log.warning("outbox checkpoint %s failed: %s", mode, exc)
+            return None
+        return tuple(row) if row else None
+    return None

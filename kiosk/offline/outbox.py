@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from kiosk.offline.checkpoint import Checkpointer, checkpoint
 from kiosk.offline.crypto import seal
 from kiosk.offline.refs import format_local_ref, normalise_local_ref
+from kiosk.offline.reserve import DiskReserve, default_reserve_bytes
 from kiosk.offline.schema import ITEM_COLUMNS, SCHEMA, SCHEMA_VERSION
 from kiosk.privacy import scrub
 
@@ -194,6 +195,7 @@ class Outbox:
         terminal_id: str,
         clock: Callable[[], float],
         checkpoint_interval_s: float,
+        reserve_bytes: int = 0,
     ) -> None:
         self.path = path
         self._conn = conn
@@ -203,8 +205,10 @@ class Outbox:
         self._lock = threading.RLock()
         self._listeners: list[Callable[[], None]] = []
         self._checkpointer: Checkpointer | None = None
+        self._reserve = DiskReserve(_reserve_path(path), reserve_bytes)
+        self._reserve.ensure()
         if checkpoint_interval_s > 0:
-            self._checkpointer = Checkpointer(path, checkpoint_interval_s)
+            self._checkpointer = Checkpointer(path, checkpoint_interval_s, on_full=self._on_full)
             self._checkpointer.start()
 
     # ---- opening -------------------------------------------------------------------------
@@ -220,6 +224,7 @@ class Outbox:
         start_fresh: bool = False,
         busy_timeout_s: float = 5.0,
         checkpoint_interval_s: float = 1.0,
+        reserve_bytes: int | None = None,
     ) -> Outbox:
         """Open (or create) the outbox at `path`.
 
@@ -227,6 +232,8 @@ class Outbox:
         `<path>.corrupt-<timestamp>`) and OutboxMissing when a database created earlier is gone;
         the caller decides whether to retry with `start_fresh=True`. `public_key=None` opens
         the outbox for draining and inspection only: `enqueue` then raises OutboxNoKey.
+        `reserve_bytes` (default: see kiosk.offline.reserve) is kept preallocated beside the
+        database and given up only so that syncing can drain a full disk.
         """
         path = Path(path)
         marker = _marker(path)
@@ -267,7 +274,9 @@ class Outbox:
             raise
         if not marker.exists():
             marker.write_text(iso_utc(time.time()) + "\n")
-        return cls(path, conn, public_key, terminal_id, clock, checkpoint_interval_s)
+        if reserve_bytes is None:
+            reserve_bytes = default_reserve_bytes(path.parent)
+        return cls(path, conn, public_key, terminal_id, clock, checkpoint_interval_s, reserve_bytes)
 
     def close(self) -> None:
         if self._checkpointer is not None:
@@ -345,6 +354,11 @@ class Outbox:
             prepared.append((key, kind, stream, display_json, sealed, size))
         now = self._clock()
         receipts = []
+        if not self._reserve.held and not self._reserve.ensure():
+            raise OutboxFull(
+                f"outbox disk full ({self.path.parent}): the item was not stored; the space "
+                "left is kept for sending what is queued. Free space, then try again"
+            )
         with self._lock:
             conn = self._conn
             try:
@@ -490,57 +504,105 @@ class Outbox:
         Other answers leave the item queued. Returns counts per outcome.
         """
         now = self._clock() if now is None else now
+        results = list(results)
         counts = {"accepted": 0, "duplicate": 0, "rejected": 0, "ignored": 0}
-        with self._lock:
-            conn = self._conn
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                for result in results:
-                    key = str(result.get("key", ""))
-                    status = result.get("status")
-                    if status in ("accepted", "duplicate"):
-                        moved = conn.execute(
-                            "INSERT OR REPLACE INTO delivered(key, local_ref, kind, stream, seq, status,"
-                            " reference, created_at, delivered_at)"
-                            " SELECT key, local_ref, kind, stream, seq, ?, ?, created_at, ?"
-                            " FROM outbox WHERE key = ?",
-                            (status, _short(result.get("reference"), 64), now, key),
-                        ).rowcount
-                        conn.execute("DELETE FROM outbox WHERE key = ?", (key,))
-                        counts[status if moved else "ignored"] += 1
-                    elif status == "rejected":
-                        reason = _short(result.get("reason"), 500) or "rejected by the platform"
-                        counts[
-                            "rejected" if self._dead_letter(key, reason, now) else "ignored"
-                        ] += 1
-                    else:
-                        counts["ignored"] += 1
-                conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._rollback()
-                raise self._db_error(exc, "cannot record results") from exc
+        try:
+            self._draining(
+                lambda: self._apply_results(results, now, counts), "cannot record results"
+            )
+        except OutboxFull:
+            # Even the reserve is too small for the whole batch: one item per transaction,
+            # each followed by a truncating checkpoint, so the WAL never holds more than one.
+            counts = dict.fromkeys(counts, 0)
+            for start in range(len(results)):
+                chunk = results[start : start + 1]
+                self._draining(
+                    lambda chunk=chunk: self._apply_results(chunk, now, counts),
+                    "cannot record results",
+                )
+                with self._lock:
+                    checkpoint(self._conn, "TRUNCATE")
         if self._checkpointer is not None and (counts["accepted"] + counts["duplicate"]):
             self._checkpointer.request_truncate()
+        self._reserve.ensure()  # back once the drain made room (a statvfs when missing)
         return counts
 
-    def mark_retry(self, keys: Iterable[str], error: str, next_at: float) -> None:
+    def _apply_results(
+        self, results: list[Mapping[str, Any]], now: float, counts: dict[str, int]
+    ) -> None:
+        conn = self._conn
+        done = dict.fromkeys(counts, 0)
+        conn.execute("BEGIN IMMEDIATE")
+        for result in results:
+            key = str(result.get("key", ""))
+            status = result.get("status")
+            if status in ("accepted", "duplicate"):
+                moved = conn.execute(
+                    "INSERT OR REPLACE INTO delivered(key, local_ref, kind, stream, seq, status,"
+                    " reference, created_at, delivered_at)"
+                    " SELECT key, local_ref, kind, stream, seq, ?, ?, created_at, ?"
+                    " FROM outbox WHERE key = ?",
+                    (status, _short(result.get("reference"), 64), now, key),
+                ).rowcount
+                conn.execute("DELETE FROM outbox WHERE key = ?", (key,))
+                done[status if moved else "ignored"] += 1
+            elif status == "rejected":
+                reason = _short(result.get("reason"), 500) or "rejected by the platform"
+                done["rejected" if self._dead_letter(key, reason, now) else "ignored"] += 1
+            else:
+                done["ignored"] += 1
+        conn.execute("COMMIT")
+        for name, n in done.items():  # only once committed
+            counts[name] += n
+
+    def mark_retry(
+        self,
+        keys: Iterable[str],
+        error: str,
+        next_at: float,
+        clock_mark: tuple[float, float] | None = None,
+    ) -> None:
+        """Items wait until `next_at` on the retry clock (kiosk.offline.retry_clock), whose
+        current (value, wall time) `clock_mark` is saved in the same transaction."""
         error = _short(scrub(error), 500)
+        extra = []
+        if clock_mark is not None:
+            extra.append((
+                "INSERT INTO meta(name, value) VALUES ('retry_clock', ?)"
+                " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                (f"{clock_mark[0]!r} {clock_mark[1]!r}",),
+            ))  # fmt: skip
         self._write_many(
             "UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE key = ?",
             [(next_at, error, k) for k in keys],
+            extra,
         )
+
+    def release_waiting(self) -> None:
+        """Every item backing off becomes due now (the cause is gone, e.g. the clock is right)."""
+        self._write_many("", [], [("UPDATE outbox SET next_attempt_at = 0", ())])
+
+    def retry_clock_mark(self) -> tuple[float, float] | None:
+        """The retry clock's (value, wall time) as last saved, for RetryClock at start."""
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE name = 'retry_clock'").fetchone()
+        parts = str(row[0]).split() if row else []
+        try:
+            return (float(parts[0]), float(parts[1])) if len(parts) == 2 else None
+        except ValueError:
+            return None
 
     def move_to_dead_letter(self, key: str, reason: str, now: float | None = None) -> bool:
         now = self._clock() if now is None else now
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-                moved = self._dead_letter(key, _short(scrub(reason), 500), now)
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._rollback()
-                raise self._db_error(exc, "write failed") from exc
-        return moved
+        moved = [False]
+
+        def write() -> None:
+            self._conn.execute("BEGIN IMMEDIATE")
+            moved[0] = self._dead_letter(key, _short(scrub(reason), 500), now)
+            self._conn.execute("COMMIT")
+
+        self._draining(write, "write failed")
+        return moved[0]
 
     def _dead_letter(self, key: str, reason: str, now: float) -> bool:
         moved = self._conn.execute(
@@ -553,17 +615,48 @@ class Outbox:
         self._conn.execute("DELETE FROM outbox WHERE key = ?", (key,))
         return bool(moved)
 
-    def _write_many(self, sql: str, params: list[tuple[Any, ...]]) -> None:
-        if not params:
+    def _write_many(
+        self, sql: str, params: list[tuple[Any, ...]], extra: list[tuple[str, tuple[Any, ...]]] = ()
+    ) -> None:
+        """One transaction; for the drain's bookkeeping, so a full disk gives up the reserve."""
+        if not params and not extra:
             return
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
+
+        def write() -> None:
+            self._conn.execute("BEGIN IMMEDIATE")
+            if params:
                 self._conn.executemany(sql, params)
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._rollback()
-                raise self._db_error(exc, "write failed") from exc
+            for statement, args in extra:
+                self._conn.execute(statement, args)
+            self._conn.execute("COMMIT")
+
+        self._draining(write, "write failed")
+
+    def _draining(self, write: Callable[[], None], what: str) -> None:
+        """Run a drain-side transaction; on a full disk free the reserve and try once more."""
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    write()
+                    return
+                except sqlite3.Error as exc:
+                    self._rollback()
+                    if attempt == 1 and _is_full(exc) and self._on_full():
+                        continue
+                    raise self._db_error(exc, what) from exc
+
+    def _on_full(self) -> bool:
+        """The disk is full while draining: give up the reserve and shrink the WAL.
+
+        Returns whether anything was freed. The reserve comes back once space allows."""
+        freed = self._reserve.release()
+        if freed:
+            log.warning("outbox disk full: released the %d byte reserve to drain", freed)
+        with self._lock:
+            if self._conn is not None:
+                done = checkpoint(self._conn, "TRUNCATE")
+                freed = freed or (done is not None and done[0] == 0)
+        return bool(freed)
 
     # ---- dead letters (staff) ----------------------------------------------------------------
 
@@ -868,6 +961,10 @@ def _create_schema(conn: sqlite3.Connection) -> None:
         with contextlib.suppress(sqlite3.Error):
             conn.execute("ROLLBACK")
         raise
+
+
+def _reserve_path(path: Path) -> Path:
+    return path.with_name(path.name + ".reserve")
 
 
 def _marker(path: Path) -> Path:

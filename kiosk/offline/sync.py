@@ -2,10 +2,15 @@
 
 At-least-once on the wire, exactly-once at the platform: an item leaves the outbox only after
 the platform's per-item answer (accepted or duplicate), in one transaction. Failures of the
-link (network, 408, 429, 5xx, 401, garbage answers) keep the items and back off with full
-jitter, never earlier than Retry-After; a malformed batch (400/422) is resent item by item so
-only the bad items go to the dead letters. Nothing here blocks the UI: `state()` reads a
-snapshot and the database, never the network.
+link (network, 408, 429, 5xx, 401, garbage answers, errors that are not the platform's own)
+keep the items and back off with full jitter, never earlier than Retry-After, counted from
+when the failure arrived on a clock that survives restarts and clock steps
+(kiosk.offline.retry_clock). A malformed batch (400/422) is resent item by item; an item goes
+to the dead letters only on the platform's own refusal, and only when the platform took other
+items meanwhile: a refusal of everything is the platform's or the link's problem, not the
+items'. A clock the platform refuses as stale is its own state ("clock_skew"): checked every
+second against the platform's clock, and sync resumes as soon as it is right. Nothing here
+blocks the UI: `state()` reads a snapshot and the database, never the network.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from typing import Any, Protocol
 
 from kiosk.config import OutboxConfig
 from kiosk.offline.backoff import next_delay
-from kiosk.offline.outbox import Outbox, OutboxError, OutboxItem
+from kiosk.offline.outbox import Outbox, OutboxError, OutboxFull, OutboxItem
+from kiosk.offline.retry_clock import RetryClock
 from kiosk.platform.errors import (
     PlatformAuthError,
     PlatformBadResponse,
@@ -35,6 +41,8 @@ log = logging.getLogger(__name__)
 
 _RESULT_STATUSES = ("accepted", "duplicate", "rejected")
 _RECORD_EVERY_S = 5.0  # persist "last sync ok" at most this often while draining
+_SKEW_CHECK_S = 1.0  # how often a clock refused as stale is compared with the platform's
+_SKEW_OK_S = 240.0  # the platform accepts 300 s (kiosk.platform.signing.MAX_SKEW_S)
 
 
 class BatchClient(Protocol):
@@ -43,12 +51,23 @@ class BatchClient(Protocol):
 
 @dataclass(frozen=True)
 class SyncState:
-    status: str  # "online" | "offline" | "syncing"
+    status: str  # "online" | "offline" | "syncing" | "clock_skew" | "refused"
     pending: int
     dead_letters: int
     last_error: str | None
     last_success_at: float | None
-    next_attempt_at: float | None  # when the worker will try again after a failure
+    next_attempt_at: float | None  # wall-clock estimate of the next attempt after a failure
+    retry_in_s: float | None = None  # the same as a duration (what the worker really waits)
+    clock_skew_s: float | None = None  # terminal clock minus the platform's, when known
+
+    def clock_message(self) -> str | None:
+        """For staff and the console, e.g. "terminal clock 10 min ahead of the platform"."""
+        skew = self.clock_skew_s
+        if skew is None or abs(skew) < 60:
+            return None
+        way = "ahead of" if skew > 0 else "behind"
+        amount = f"{abs(skew) / 60:.0f} min" if abs(skew) < 5400 else f"{abs(skew) / 3600:.1f} h"
+        return f"terminal clock {amount} {way} the platform"
 
 
 @dataclass(frozen=True)
@@ -71,7 +90,7 @@ class SyncReport:
 
 @dataclass(frozen=True)
 class Step:
-    outcome: str  # "sent" | "idle" | "waiting" | "failed"
+    outcome: str  # "sent" | "idle" | "waiting" | "failed" | "refused" (while isolating)
     delivered: int = 0
     duplicates: int = 0
     dead_lettered: int = 0
@@ -86,6 +105,7 @@ class SyncWorker:
         config: OutboxConfig | None = None,
         *,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] | None = None,
         on_state: Callable[[SyncState], None] | None = None,
         rng: random.Random | None = None,
@@ -95,7 +115,9 @@ class SyncWorker:
         self.outbox = outbox
         self.client = client
         self.config = config or OutboxConfig()
-        self._clock = clock
+        self._clock = clock  # wall time: what is recorded and shown
+        self._monotonic = monotonic
+        self._retry_clock = RetryClock(outbox.retry_clock_mark(), monotonic, clock)
         self._sleep = sleep or self._wait
         self._on_state = on_state
         self._rng = rng or random.Random()
@@ -108,8 +130,11 @@ class SyncWorker:
         self._thread: threading.Thread | None = None
         self._delivered = threading.Condition()
         self._failures = 0
-        self._gate = 0.0  # no attempt before this time (backoff after a failed batch)
+        self._gate = 0.0  # no attempt before this retry-clock time (backoff after a failure)
         self._last_recorded = 0.0
+        # A clock refused as stale: (platform time, monotonic time) when that was measured.
+        self._platform_time: tuple[float, float] | None = None
+        self._skew_refused = False
         stats = outbox.stats()
         self._status = "offline" if stats.last_sync_result not in (None, "ok") else "online"
         self._last_error = stats.last_error
@@ -154,7 +179,7 @@ class SyncWorker:
             self._maybe_purge()
             if step.outcome == "sent" or self._stopping.is_set():
                 continue
-            now = self._clock()
+            now = self._retry_clock.now()
             wake_at = now + self._poll
             if self._gate > now:
                 wake_at = self._gate
@@ -162,6 +187,8 @@ class SyncWorker:
                 due = self.outbox.next_due_at(now)
                 if due is not None:
                     wake_at = min(wake_at, due)
+            if self._skew_refused:  # cheap, local: is the clock right yet?
+                wake_at = min(wake_at, now + _SKEW_CHECK_S)
             self._sleep(max(0.01, wake_at - now))
 
     def _maybe_purge(self) -> None:
@@ -185,15 +212,26 @@ class SyncWorker:
             self._dead = self.outbox.dead_letter_count()
         except OutboxError:
             pass
-        now = self._clock()
+        wait = self._gate - self._retry_clock.now()
         return SyncState(
             status=self._status,
             pending=self._pending,
             dead_letters=self._dead,
             last_error=self._last_error,
             last_success_at=self._last_success_at,
-            next_attempt_at=self._gate if self._gate > now else None,
+            next_attempt_at=self._clock() + wait if wait > 0 else None,
+            retry_in_s=wait if wait > 0 else None,
+            clock_skew_s=self.clock_skew_s(),
         )
+
+    def clock_skew_s(self) -> float | None:
+        """Terminal clock minus the platform's now, from the last measurement (None: unknown)."""
+        measured = getattr(self.client, "clock_skew_s", None)
+        if self._platform_time is not None:
+            platform_then, mono_then = self._platform_time
+            platform_now = platform_then + (self._monotonic() - mono_then)
+            return round(self._clock() - platform_now, 1)
+        return measured if isinstance(measured, int | float) else None
 
     def wait_delivered(self, key: str, timeout: float) -> str | None:
         """After enqueue: the platform reference if the item is delivered within `timeout`.
@@ -209,7 +247,7 @@ class SyncWorker:
                 if reference is not None:
                     return reference
                 remaining = deadline - time.monotonic()
-                if remaining <= 0 or self._gate > self._clock():
+                if remaining <= 0 or self._gate > self._retry_clock.now():
                     return None
                 self._delivered.wait(min(remaining, 0.2))
 
@@ -241,11 +279,19 @@ class SyncWorker:
         """Send at most one batch and apply the answers. `force` ignores backoff timers."""
         with self._send_lock:
             now = self._clock() if now is None else now
-            if not force and now < self._gate:
+            if self._skew_refused and self._clock_is_right():
+                log.info("terminal clock agrees with the platform again: sync resumes")
+                self._skew_refused = False
+                self._gate = 0.0
+                self._platform_time = None
+                self.outbox.release_waiting()  # what waited for the clock goes at once
+            if not force and self._retry_clock.now() < self._gate:
                 return Step("waiting")
             cfg = self.config
             batch = self.outbox.next_batch(
-                cfg.batch_max_items, cfg.batch_max_bytes, float("inf") if force else now
+                cfg.batch_max_items,
+                cfg.batch_max_bytes,
+                float("inf") if force else self._retry_clock.now(),
             )
             if not batch:
                 if self._status == "syncing":
@@ -257,17 +303,24 @@ class SyncWorker:
             self._set_status("syncing")
             return self._send(batch, now)
 
-    def _send(self, batch: Sequence[OutboxItem], now: float) -> Step:
+    def _send(self, batch: Sequence[OutboxItem], now: float, isolating: bool = False) -> Step:
         keys = [item.key for item in batch]
-        self.outbox.mark_sending(keys)
+        try:
+            self.outbox.mark_sending(keys)
+        except OutboxFull:  # the count only marks resends; sending is what frees the disk
+            log.warning("outbox disk full: sending without counting the attempt")
         wire = [item.to_wire() for item in batch]
         if any(item.attempts for item in batch):
             log.info("resending %d outbox item(s) (repeat)", sum(1 for i in batch if i.attempts))
         try:
             results = self.client.submit_batch(wire)
         except PlatformRejected as exc:
+            if isolating:
+                return Step("refused", error=f"HTTP {exc.status}: {exc.code}")
             return self._isolate(batch, exc, now)
         except PlatformAuthError as exc:
+            if exc.code == "stale_timestamp":
+                return self._clock_refused(batch, exc, now)
             log.error(
                 "PLATFORM REFUSED THE TERMINAL'S SIGNATURE (%s): check terminal id, secret and "
                 "clock; %d item(s) stay queued",
@@ -298,6 +351,22 @@ class SyncWorker:
                     and result.get("status") in _RESULT_STATUSES
                 ):
                     answered[str(result["key"])] = result
+        refused_all = (
+            len(batch) > 1
+            and len(answered) == len(batch)
+            and all(r["status"] == "rejected" for r in answered.values())
+        )
+        if refused_all:  # the platform refuses everything: its problem, not every item's
+            reasons = sorted({str(r.get("reason")) for r in answered.values()})
+            log.error(
+                "platform rejected all %d items of a batch (%s): kept queued, not dead-lettered",
+                len(batch),
+                ", ".join(reasons)[:200],
+            )
+            return self._later(
+                batch, "refused", "platform rejects every item: " + ", ".join(reasons), now,
+                status="refused",
+            )  # fmt: skip
         counts = self.outbox.mark_delivered(list(answered.values()), now) if answered else {}
         with self._delivered:
             self._delivered.notify_all()
@@ -327,24 +396,22 @@ class SyncWorker:
         return step
 
     def _isolate(self, batch: Sequence[OutboxItem], exc: PlatformRejected, now: float) -> Step:
-        """The platform refused the batch as a whole: find the bad items by sending one by one."""
-        if len(batch) == 1:
-            reason = f"HTTP {exc.status}: {exc.code}"
-            self.outbox.move_to_dead_letter(batch[0].key, reason, now)
-            log.warning("platform refused an outbox item (%s): moved to dead letters", reason)
-            self._succeeded(now)  # the platform is reachable; the item was the problem
-            with self._delivered:
-                self._delivered.notify_all()
-            return Step("sent", dead_lettered=1)
+        """The platform refused a request as a whole: send its items one by one.
+
+        An item refused alone goes to the dead letters only if the platform took another
+        item meanwhile; when it refuses every item, they all stay queued ("refused")."""
         log.warning(
-            "platform refused a batch of %d (HTTP %d); isolating the bad items",
-            len(batch),
-            exc.status,
-        )
+            "platform refused a batch of %d (HTTP %d %s); isolating the bad items",
+            len(batch), exc.status, exc.code,
+        )  # fmt: skip
         total = Step("sent")
+        refused: list[tuple[OutboxItem, str]] = []
         for item in batch:
             retried = dataclasses.replace(item, attempts=item.attempts + 1)
-            step = self._send([retried], now)
+            step = self._send([retried], now, isolating=True)
+            if step.outcome == "refused":
+                refused.append((item, step.error or f"HTTP {exc.status}"))
+                continue
             total = Step(
                 step.outcome if step.outcome == "failed" else "sent",
                 total.delivered + step.delivered,
@@ -354,7 +421,44 @@ class SyncWorker:
             )
             if step.outcome == "failed":
                 return total  # the link failed meanwhile: the rest wait for the backoff
-        return total
+        if not refused:
+            return total
+        if total.delivered == 0:
+            reasons = ", ".join(sorted({why for _, why in refused}))
+            log.error(
+                "platform refuses %d item(s) and took none (%s): kept queued for staff",
+                len(refused), reasons,
+            )  # fmt: skip
+            return self._later(
+                [item for item, _ in refused], "refused", f"platform refuses: {reasons}", now,
+                status="refused",
+            )  # fmt: skip
+        for item, why in refused:
+            self.outbox.move_to_dead_letter(item.key, why, now)
+            log.warning("platform refused an outbox item (%s): moved to dead letters", why)
+        with self._delivered:
+            self._delivered.notify_all()
+        self._succeeded(now)  # the platform is reachable; those items were the problem
+        return dataclasses.replace(total, dead_lettered=total.dead_lettered + len(refused))
+
+    def _clock_refused(
+        self, batch: Sequence[OutboxItem], exc: PlatformAuthError, now: float
+    ) -> Step:
+        """401 stale_timestamp: the terminal's clock is off. Its own state, not "offline"."""
+        if exc.clock_skew_s is not None:
+            self._platform_time = (self._clock() - exc.clock_skew_s, self._monotonic())
+        self._skew_refused = True
+        step = self._later(
+            batch, "clock_skew", f"platform refuses the terminal's clock ({exc.reason})", now,
+            status="clock_skew",
+        )  # fmt: skip
+        message = self.state().clock_message() or "terminal clock is off"
+        log.error("%s: %d item(s) wait until it is corrected", message.upper(), len(batch))
+        return step
+
+    def _clock_is_right(self) -> bool:
+        skew = self.clock_skew_s() if self._platform_time is not None else None
+        return skew is not None and abs(skew) < _SKEW_OK_S
 
     def _later(
         self,
@@ -363,18 +467,22 @@ class SyncWorker:
         reason: str,
         now: float,
         retry_after: float | None = None,
+        status: str = "offline",
     ) -> Step:
+        arrived = self._retry_clock.now()  # counted from when the failure arrived
         self._failures += 1
         cfg = self.config
         delay = next_delay(
             self._failures, cfg.backoff_base_s, cfg.backoff_cap_s, retry_after, self._rng
         )
-        next_at = now + delay
+        next_at = arrived + delay
         reason = scrub(reason)
-        self.outbox.mark_retry([item.key for item in batch], f"{result}: {reason}", next_at)
+        self.outbox.mark_retry(
+            [item.key for item in batch], f"{result}: {reason}", next_at, self._retry_clock.mark()
+        )
         self._gate = next_at
         self._last_error = f"{result}: {reason}"
-        self._set_status("offline")
+        self._set_status(status)
         self.outbox.record_sync(result, reason, now)
         self._last_recorded = now
         log.info("outbox sync %s (%s); next attempt in %.1f s", result, reason, delay)
@@ -383,6 +491,8 @@ class SyncWorker:
     def _succeeded(self, now: float) -> None:
         self._failures = 0
         self._gate = 0.0
+        self._skew_refused = False
+        self._platform_time = None
         was = self._status
         self._last_success_at = now
         self._last_error = None

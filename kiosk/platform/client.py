@@ -3,19 +3,25 @@
 Every response is checked against the API's models before a caller sees it: a body that is
 not what the document promises raises PlatformBadResponse, so a screen never meets a
 KeyError. TLS verification is always on for https; `ca_file` can only add a private CA.
-Errors: PlatformUnavailable (network, 408, 429, 5xx; carries retry_after), PlatformAuthError
-(401), PlatformNotFound (404), PlatformRejected (other 4xx), PlatformBadResponse.
+Errors: PlatformUnavailable (network, 408, 429, 5xx, the overall deadline, and any error that
+is not in the platform's own JSON error body, e.g. a proxy's `403 text/html`; carries
+retry_after), PlatformAuthError (401), PlatformNotFound (404), PlatformRejected (other 4xx),
+PlatformBadResponse. Each request has an overall deadline (`deadline`, default 3 x timeout)
+besides httpx's per-read timeout, so a trickling peer cannot hold a caller. The platform's
+`Date` header gives the terminal's clock skew (`clock_skew_s`).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import email.utils
 import hashlib
 import json
+import re
 import ssl
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +32,7 @@ from pydantic import BaseModel, ValidationError
 
 from kiosk import __version__
 from kiosk.platform import schemas as s
+from kiosk.platform.deadline import DeadlineTransport
 from kiosk.platform.errors import (
     PlatformAuthError,
     PlatformBadResponse,
@@ -40,6 +47,8 @@ M = TypeVar("M", bound=BaseModel)
 MAX_RETRY_AFTER_S = 24 * 3600.0  # a server asking for more is wrong; a day bounds the damage
 MAX_REPLY_DEPTH = 32  # no API reply nests deeper; deeper is refused before any model sees it
 HEADER_VERIFICATION = "X-Verification-Id"
+_ERROR_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_SKEW_REASON = re.compile(r"clock skew (-?\d+) s")
 
 
 def tls_context(ca_file: str | Path | None = None) -> ssl.SSLContext:
@@ -83,8 +92,10 @@ class PlatformClient:
         secret: str | Signer,
         *,
         timeout: float = 10,
+        deadline: float | None = None,
         ca_file: str | Path | None = None,
         transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.terminal_id = terminal_id
@@ -93,10 +104,16 @@ class PlatformClient:
         # at this terminal a moment ago go with that verification, and with nothing else.
         self._verifications: dict[str, tuple[str, float]] = {}
         self.demo_secrets: list[str] = []  # reported in every heartbeat (kiosk/demo.py)
+        self._clock = clock  # signs requests; compared with the platform's Date header
+        self.deadline_s = 3.0 * timeout if deadline is None else deadline
+        self.clock_skew_s: float | None = None  # terminal minus platform, last measured
+        self._deadline_transport: DeadlineTransport | None = None
+        if transport is None:
+            self._deadline_transport = DeadlineTransport(verify=tls_context(ca_file))
+            transport = self._deadline_transport
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout),
-            verify=tls_context(ca_file),
             transport=transport,
             headers={"User-Agent": f"kiosk/{__version__}", "Accept": "application/json"},
             follow_redirects=False,
@@ -131,28 +148,67 @@ class PlatformClient:
         if signed:
             raw_path = request.url.raw_path.decode("ascii")
             request.headers.update(
-                sign_request(self._secret, self.terminal_id, method, raw_path, content)
-            )
+                sign_request(self._secret, self.terminal_id, method, raw_path, content,
+                             now=self._clock())
+            )  # fmt: skip
+        sent_at = self._clock()
         try:
-            response = self._http.send(request)
+            with self._deadline():
+                response = self._http.send(request)
         except httpx.TimeoutException as exc:
-            raise PlatformUnavailable(f"timeout: {type(exc).__name__}") from exc
+            raise PlatformUnavailable(f"timeout: {type(exc).__name__}: {exc}") from exc
         except httpx.HTTPError as exc:  # connect refused, reset, dropped mid-body, TLS failure
             raise PlatformUnavailable(f"network error: {type(exc).__name__}: {exc}") from exc
         status = response.status_code
+        own = _platform_error(response)
+        if (200 <= status < 300 or status == 304 or own is not None) and _is_json_or_empty(
+            response
+        ):
+            self._note_clock(response, (sent_at + self._clock()) / 2)
         if 200 <= status < 300 or status == 304:
             return response
-        code = _error_code(response)
-        if status == 401:
-            raise PlatformAuthError(code)
+        code = _describe(own) if own else (response.reason_phrase or "error")
+        retry = parse_retry_after(response.headers.get("Retry-After"), self._clock())
         if status in (408, 429) or status >= 500:
-            retry = parse_retry_after(response.headers.get("Retry-After"))
             raise PlatformUnavailable(f"HTTP {status}: {code}", retry_after=retry, status=status)
+        if own is None:
+            # Not the platform speaking (a proxy, captive portal or load balancer page): the
+            # request never reached it, so nothing is known about the items. Try again later.
+            kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+            raise PlatformUnavailable(
+                f"HTTP {status} ({kind}) not from the platform: a proxy or captive portal?",
+                retry_after=retry,
+                status=status,
+            )
+        if status == 401:
+            skew = self.clock_skew_s
+            if own.error == "stale_timestamp":
+                found = _SKEW_REASON.search(own.reason or "")
+                if found and skew is None:
+                    skew = -float(found.group(1))  # the platform says its clock minus ours
+            raise PlatformAuthError(code, own.error, clock_skew_s=skew)
         if status == 404:
-            raise PlatformNotFound(code)
+            raise PlatformNotFound(code, own.error)
         if 400 <= status < 500:
-            raise PlatformRejected(status, code)
+            raise PlatformRejected(status, code, own.error)
         raise PlatformBadResponse(f"unexpected HTTP {status} from {path}")
+
+    def _deadline(self) -> contextlib.AbstractContextManager[None]:
+        if self._deadline_transport is None:
+            return contextlib.nullcontext()
+        return self._deadline_transport.deadline(self.deadline_s)
+
+    def _note_clock(self, response: httpx.Response, local: float) -> None:
+        """Terminal clock minus the platform's, from its Date header (1 s resolution)."""
+        value = response.headers.get("Date")
+        if not value:
+            return
+        try:
+            server = email.utils.parsedate_to_datetime(value).timestamp()
+        except (TypeError, ValueError, IndexError):
+            return
+        # Date is truncated to the second: the platform's clock was in [server, server + 1).
+        self.clock_skew_s = round(local - (server + 0.5), 1)
 
     @staticmethod
     def _parse(model: type[M], response: httpx.Response) -> M:
@@ -217,7 +273,8 @@ class PlatformClient:
         if result["verified"] and result["verification_id"] and result["resident"]:
             ttl = _seconds_until(result.get("expires_at")) or 0.0
             self._verifications[result["resident"]["id_hash"]] = (
-                result["verification_id"], time.monotonic() + ttl
+                result["verification_id"],
+                time.monotonic() + ttl,
             )
         return result
 
@@ -296,8 +353,11 @@ class PlatformClient:
         extra: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Report status; the reply lists commands not yet acknowledged (ack them next time).
+
+        The terminal's clock skew as last measured from the platform's Date header goes too,
+        so the console sees a clock drifting before the platform starts refusing it.
         `extra` adds the optional fields (paper, clock, lock state, command results, ...)."""
-        body = {
+        body: dict[str, Any] = {
             **(extra or {}),
             "version": version,
             "devices": [dict(d) for d in devices],
@@ -306,6 +366,8 @@ class PlatformClient:
             "acked_commands": list(acked_commands),
             "demo_secrets": list(self.demo_secrets),
         }
+        if self.clock_skew_s is not None:
+            body["clock_skew_s"] = self.clock_skew_s
         response = self.request("POST", "/v1/heartbeat", body)
         return self._parse(s.HeartbeatResponse, response).model_dump()
 
@@ -321,14 +383,23 @@ def _seconds_until(when: str | None) -> float | None:
         return None
 
 
-def _error_code(response: httpx.Response) -> str:
+def _describe(error: s.ErrorBody) -> str:
+    if error.reason and error.reason != error.error:
+        return f"{error.error}: {error.reason}"
+    return error.error
+
+
+def _is_json_or_empty(response: httpx.Response) -> bool:
+    kind = response.headers.get("Content-Type", "")
+    return not response.content or kind.split(";")[0].strip().lower() == "application/json"
+
+
+def _platform_error(response: httpx.Response) -> s.ErrorBody | None:
+    """The platform's own error body ({"error": code, "reason": text} as JSON), else None."""
+    if response.status_code < 400 or not response.content or not _is_json_or_empty(response):
+        return None
     try:
-        data = loads_bounded(response.content, MAX_REPLY_DEPTH)
-    except ValueError:
-        return response.reason_phrase or "error"
-    if isinstance(data, dict) and isinstance(data.get("error"), str):
-        reason = data.get("reason")
-        return data["error"] + (
-            f": {reason}" if isinstance(reason, str) and reason != data["error"] else ""
-        )
-    return response.reason_phrase or "error"
+        body = s.ErrorBody.model_validate(loads_bounded(response.content, MAX_REPLY_DEPTH))
+    except (ValueError, ValidationError):
+        return None
+    return body if _ERROR_CODE.fullmatch(body.error) else None

@@ -21,7 +21,9 @@ class PlatformUnavailable(PlatformError):
 
 
 class PlatformRejected(PlatformError):
-    """400/422/other 4xx: the request itself is wrong; resending it unchanged will not help."""
+    """400/422/other 4xx in the platform's own error body: the request itself is wrong;
+    resending it unchanged will not help. A 4xx that is not the platform's (a proxy's or
+    captive portal's HTML page) is PlatformUnavailable instead."""
 
     def __init__(self, status: int, reason: str, code: str | None = None) -> None:
         super().__init__(f"HTTP {status}: {reason}")
@@ -30,11 +32,17 @@ class PlatformRejected(PlatformError):
 
 
 class PlatformAuthError(PlatformError):
-    """401: bad signature, wrong secret, clock skew or replay; retry later, log loudly."""
+    """401: bad signature, wrong secret, clock skew or replay; retry later, log loudly.
 
-    def __init__(self, reason: str, code: str | None = None) -> None:
+    `clock_skew_s` (terminal clock minus the platform's, from its Date header or its
+    stale_timestamp reason) is set when the platform answered one."""
+
+    def __init__(
+        self, reason: str, code: str | None = None, clock_skew_s: float | None = None
+    ) -> None:
         super().__init__(reason)
         self.code = code or reason.split(":", 1)[0]  # bad_signature | stale_timestamp | replayed
+        self.clock_skew_s = clock_skew_s
 
 
 class PlatformBadResponse(PlatformError):

@@ -179,7 +179,8 @@ class VerifyResult(Model):
     method: Literal["face", "qr"]
     reason: str | None = Field(None, description="why not verified (or 'ok')")
     verification_id: str | None = Field(
-        None, description="send as X-Verification-Id for this resident's records (this terminal only)"
+        None,
+        description="send as X-Verification-Id for this resident's records (this terminal only)",
     )
     expires_at: str | None = Field(None, description="when the verification_id stops working")
     resident: ResidentInfo | None = None
@@ -261,6 +262,9 @@ class HeartbeatRequest(Model):
         default_factory=list, max_length=16,
         description="well-known demo secrets this terminal runs on (kiosk/demo.py); empty when set up",
     )  # fmt: skip
+    clock_skew_s: Annotated[float | None, Field(ge=-1e9, le=1e9)] = Field(
+        None, description="terminal clock minus the platform's, as the terminal last measured it"
+    )
     acked_commands: list[Annotated[int, Field(ge=0, le=MAX_INT)]] = Field(
         default_factory=list, max_length=1000, description="command ids already carried out"
     )

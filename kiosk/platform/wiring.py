@@ -142,7 +142,7 @@ def _start_outbox(
 ) -> None:
     try:
         from kiosk.offline.outbox import Outbox, OutboxError
-        from kiosk.offline.sync import SyncWorker
+        from kiosk.offline.sync import SyncState, SyncWorker
     except ModuleNotFoundError as exc:
         services.failures["outbox"] = f"not available: {exc.name}"
         return
@@ -169,5 +169,15 @@ def _start_outbox(
         return
     if public_key is not None:
         services.failures.pop("outbox", None)
-    services.sync = SyncWorker(services.outbox, client, config.outbox)
+
+    def on_state(state: SyncState) -> None:
+        # A clock the platform refuses is its own problem for staff, not "offline".
+        if state.status == "clock_skew":
+            services.report_problem(
+                "clock", f"{state.clock_message() or 'terminal clock is off'}: sync waits for it"
+            )
+        else:
+            services.clear_problem("clock")
+
+    services.sync = SyncWorker(services.outbox, client, config.outbox, on_state=on_state)
     services.sync.start()
