@@ -180,34 +180,40 @@ def test_purge_forgets_delivered_records_after_retention(tmp_path: Path, pub):
         assert box.lookup(new.local_ref).reference == "ZW2"
 
 
-def test_garbage_file_is_moved_aside_with_a_clear_error(tmp_path: Path, pub):
+def test_garbage_file_is_kept_aside_and_a_new_outbox_takes_items(tmp_path: Path, pub):
     path = tmp_path / "outbox.sqlite3"
     path.write_bytes(b"this is not a database" * 500)
-    with pytest.raises(OutboxCorrupt) as err:
-        Outbox.open(path, pub)
-    assert str(path) in str(err.value) and "damaged" in str(err.value)
-    moved = err.value.moved_to
-    assert moved is not None and moved.name.startswith("outbox.sqlite3.corrupt-")
-    assert moved.read_bytes().startswith(b"this is not a database")
-    assert not path.exists()
-    # the caller decides to start fresh
-    with Outbox.open(path, pub, start_fresh=True) as box:
+    with Outbox.open(path, pub) as box:
+        report = box.recovery
+        assert report is not None and "not a database" in report.summary()
+        moved = Path(report.damaged_file)
+        assert moved.name.startswith("outbox.sqlite3.corrupt-")
+        assert moved.read_bytes().startswith(b"this is not a database")  # kept for staff
+        assert report.unreadable and str(moved) in report.summary()
         assert box.pending_count() == 0
+        assert resident_item(box).local_ref  # enqueue works at once
+    with Outbox.open(path, pub) as box:  # and the new outbox is a healthy one
+        assert box.recovery is None and box.pending_count() == 1
 
 
-def test_damaged_pages_are_caught_by_quick_check(tmp_path: Path, pub):
+def test_damaged_pages_are_caught_and_readable_items_carried_over(tmp_path: Path, pub):
     path = tmp_path / "outbox.sqlite3"
     with Outbox.open(path, pub) as box:
-        for _ in range(40):
-            resident_item(box, image=os.urandom(2000))
+        keys = [resident_item(box, image=os.urandom(2000)).key for _ in range(40)]
     data = bytearray(path.read_bytes())
     page = 4096
     assert len(data) > 8 * page
     data[3 * page : 6 * page] = os.urandom(3 * page)  # scribble over b-tree pages
     path.write_bytes(bytes(data))
-    with pytest.raises(OutboxCorrupt) as err:
-        Outbox.open(path, pub)
-    assert err.value.moved_to is not None and err.value.moved_to.exists()
+    with Outbox.open(path, pub) as box:
+        report = box.recovery
+        assert report is not None and Path(report.damaged_file).exists()
+        assert report.unreadable  # listed for staff
+        carried = {item.key for item in box.next_batch(100, 10**9, float("inf"))}
+        assert carried <= set(keys) and len(carried) == box.pending_count()
+        assert report.carried["outbox"] == len(carried)
+        assert box.integrity_check() == ["ok"]
+        assert resident_item(box).local_ref
 
 
 def test_missing_database_that_existed_is_reported(tmp_path: Path, pub):

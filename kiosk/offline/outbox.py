@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from kiosk.offline.checkpoint import Checkpointer, checkpoint
 from kiosk.offline.crypto import seal
+from kiosk.offline.recovery import RecoveryReport, counters_behind, recover, repair_counters
 from kiosk.offline.refs import format_local_ref, normalise_local_ref
 from kiosk.offline.reserve import DiskReserve, default_reserve_bytes
 from kiosk.offline.schema import ITEM_COLUMNS, SCHEMA, SCHEMA_VERSION
@@ -37,6 +38,9 @@ log = logging.getLogger(__name__)
 
 KINDS = ("application", "rating", "ticket", "audit")
 _WIRE_OVERHEAD = 400  # JSON keys, key, local_ref, timestamps of one item on the wire
+# integrity_check reads every page: bounded so a large backlog cannot hold the start; past
+# the budget, quick_check's verdict stands (and enqueue still repairs its own counters).
+INTEGRITY_BUDGET_S = 3.0
 
 
 class OutboxError(Exception):
@@ -205,6 +209,7 @@ class Outbox:
         self._lock = threading.RLock()
         self._listeners: list[Callable[[], None]] = []
         self._checkpointer: Checkpointer | None = None
+        self.recovery: RecoveryReport | None = None  # set when open() rebuilt a damaged file
         self._reserve = DiskReserve(_reserve_path(path), reserve_bytes)
         self._reserve.ensure()
         if checkpoint_interval_s > 0:
@@ -225,12 +230,16 @@ class Outbox:
         busy_timeout_s: float = 5.0,
         checkpoint_interval_s: float = 1.0,
         reserve_bytes: int | None = None,
+        integrity_budget_s: float = INTEGRITY_BUDGET_S,
     ) -> Outbox:
         """Open (or create) the outbox at `path`.
 
-        Raises OutboxCorrupt when the file is damaged (after moving it aside to
-        `<path>.corrupt-<timestamp>`) and OutboxMissing when a database created earlier is gone;
-        the caller decides whether to retry with `start_fresh=True`. `public_key=None` opens
+        A damaged file (quick_check, or integrity_check within `integrity_budget_s`, finds a
+        fault: a torn copy passes the first and fails the second) is moved aside to
+        `<path>.corrupt-<timestamp>` and what can be read of it is recovered into a new outbox
+        at `path` (`outbox.recovery` then says what was carried over and what was lost).
+        Raises OutboxCorrupt only when that recovery fails, and OutboxMissing when a database
+        created earlier is gone; the caller decides whether to retry with `start_fresh=True`. `public_key=None` opens
         the outbox for draining and inspection only: `enqueue` then raises OutboxNoKey.
         `reserve_bytes` (default: see kiosk.offline.reserve) is kept preallocated beside the
         database and given up only so that syncing can drain a full disk.
@@ -243,40 +252,40 @@ class Outbox:
                 f"missing, but an outbox was created here on {marker.read_text().strip() or '?'}",
             )
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn: sqlite3.Connection | None = None
+        recovery: RecoveryReport | None = None
         try:
-            conn = sqlite3.connect(
-                str(path), timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
-            )
-            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise OutboxError(f"outbox database {path}: cannot use WAL mode (got {mode})")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
-            conn.execute("PRAGMA wal_autocheckpoint=0")
-            conn.execute("PRAGMA secure_delete=ON")
-            check = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
-            if check != ["ok"]:
-                raise _Damaged("quick_check: " + "; ".join(check[:3]))
-            _create_schema(conn)
+            conn = _connect(path, busy_timeout_s, integrity_budget_s)
         except (sqlite3.DatabaseError, _Damaged) as exc:
-            if conn is not None:
-                conn.close()
             if _is_full(exc):
                 raise OutboxFull(f"outbox database {path}: disk full at open ({exc})") from exc
             if not _is_damage(exc):  # busy, locked, I/O: transient; never move a live file
                 raise OutboxError(f"outbox database {path}: cannot open ({exc})") from exc
+            if isinstance(exc, _Foreign):  # a wrong path: leave that file alone
+                raise OutboxCorrupt(path, str(exc)) from exc
             moved = _move_aside(path)
-            raise OutboxCorrupt(path, f"damaged ({exc})", moved) from exc
-        except BaseException:
-            if conn is not None:
-                conn.close()
-            raise
+            if moved is None:
+                raise OutboxCorrupt(path, f"damaged ({exc})", moved) from exc
+            # Kept aside; what can be read goes into a new outbox now, so nothing readable
+            # waits for staff and enqueue works at once.
+            try:
+                conn = _connect(path, busy_timeout_s, 0)
+                recovery = recover(moved, conn, str(exc))
+            except (sqlite3.Error, OSError) as again:
+                raise OutboxCorrupt(
+                    path, f"damaged ({exc}); recovery failed ({again})", moved
+                ) from again
         if not marker.exists():
             marker.write_text(iso_utc(time.time()) + "\n")
         if reserve_bytes is None:
             reserve_bytes = default_reserve_bytes(path.parent)
-        return cls(path, conn, public_key, terminal_id, clock, checkpoint_interval_s, reserve_bytes)
+        if recovery is None and counters_behind(conn):  # a restored or torn copy
+            log.error("outbox reference counter is behind its items: repaired at open")
+            conn.execute("BEGIN IMMEDIATE")
+            repair_counters(conn)
+            conn.execute("COMMIT")
+        box = cls(path, conn, public_key, terminal_id, clock, checkpoint_interval_s, reserve_bytes)
+        box.recovery = recovery
+        return box
 
     def close(self) -> None:
         if self._checkpointer is not None:
@@ -359,6 +368,33 @@ class Outbox:
                 f"outbox disk full ({self.path.parent}): the item was not stored; the space "
                 "left is kept for sending what is queued. Free space, then try again"
             )
+        try:
+            receipts = self._store(prepared, now)
+        except sqlite3.IntegrityError as exc:
+            if "local_ref" not in str(exc):
+                raise OutboxError(
+                    f"outbox database {self.path}: cannot store the items ({exc})"
+                ) from exc
+            # The reference counter is behind the stored references (a restored or torn
+            # copy): move it past them once, instead of failing every enqueue from now on.
+            log.error("outbox reference counter was behind its items (%s): repaired", exc)
+            self._draining(self._repair_counters, "cannot repair the counters")
+            try:
+                receipts = self._store(prepared, now)
+            except sqlite3.IntegrityError as again:
+                raise OutboxError(
+                    f"outbox database {self.path}: cannot store the items ({again})"
+                ) from again
+        for callback in list(self._listeners):
+            try:
+                callback()
+            except Exception:
+                log.exception("outbox listener failed")
+        return receipts
+
+    def _store(self, prepared: list[Any], now: float) -> list[EnqueueReceipt]:
+        """One durable transaction for the sealed items; IntegrityError is the caller's."""
+        receipts = []
         with self._lock:
             conn = self._conn
             try:
@@ -390,6 +426,9 @@ class Outbox:
                     )
                     receipts.append(EnqueueReceipt(key, local_ref, seq))
                 conn.execute("COMMIT")
+            except sqlite3.IntegrityError:
+                self._rollback()
+                raise
             except (sqlite3.Error, OSError) as exc:
                 self._rollback()
                 if _is_full(exc):
@@ -400,12 +439,12 @@ class Outbox:
                 raise OutboxError(
                     f"outbox database {self.path}: cannot store the items ({exc})"
                 ) from exc
-        for callback in list(self._listeners):
-            try:
-                callback()
-            except Exception:
-                log.exception("outbox listener failed")
         return receipts
+
+    def _repair_counters(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+        repair_counters(self._conn)
+        self._conn.execute("COMMIT")
 
     def _receipt_for(self, key: str) -> EnqueueReceipt | None:
         for table in ("outbox", "dead_letter", "delivered"):
@@ -932,7 +971,11 @@ def _short(value: Any, limit: int) -> str:
 
 
 class _Damaged(Exception):
-    """quick_check failed, or the file is some other application's database."""
+    """quick_check or integrity_check failed."""
+
+
+class _Foreign(_Damaged):
+    """Some other application's database: never moved, never rebuilt, only reported."""
 
 
 def _is_damage(exc: BaseException) -> bool:
@@ -942,13 +985,56 @@ def _is_damage(exc: BaseException) -> bool:
     return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
+def _connect(path: Path, busy_timeout_s: float, integrity_budget_s: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        str(path), timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+    )
+    try:
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise OutboxError(f"outbox database {path}: cannot use WAL mode (got {mode})")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+        conn.execute("PRAGMA secure_delete=ON")
+        check = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
+        if check != ["ok"]:
+            raise _Damaged("quick_check: " + "; ".join(check[:3]))
+        if integrity_budget_s > 0:
+            check = _bounded_integrity_check(conn, integrity_budget_s)
+            if check is not None and check != ["ok"]:
+                raise _Damaged("integrity_check: " + "; ".join(check[:3]))
+        _create_schema(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _bounded_integrity_check(conn: sqlite3.Connection, budget_s: float) -> list[str] | None:
+    """integrity_check, or None when it would take longer than `budget_s`."""
+    deadline = time.monotonic() + budget_s
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    try:
+        return [row[0] for row in conn.execute("PRAGMA integrity_check(20)").fetchall()]
+    except sqlite3.OperationalError as exc:
+        if "interrupt" not in str(exc):
+            raise
+        log.info(
+            "outbox integrity_check skipped: longer than %.1f s (quick_check passed)", budget_s
+        )
+        return None
+    finally:
+        conn.set_progress_handler(None, 0)
+
+
 def _create_schema(conn: sqlite3.Connection) -> None:
     """Atomically: another process opening the same new file sees all of the schema or none."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if tables and "outbox" not in tables:
-            raise _Damaged("not an outbox database (it has other tables)")
+            raise _Foreign("not an outbox database (it has other tables)")
         for statement in SCHEMA.split(";"):
             if statement.strip():
                 conn.execute(statement)

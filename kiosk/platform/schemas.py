@@ -179,8 +179,7 @@ class VerifyResult(Model):
     method: Literal["face", "qr"]
     reason: str | None = Field(None, description="why not verified (or 'ok')")
     verification_id: str | None = Field(
-        None,
-        description="send as X-Verification-Id for this resident's records (this terminal only)",
+        None, description="send as X-Verification-Id for this resident's records (this terminal only)"
     )
     expires_at: str | None = Field(None, description="when the verification_id stops working")
     resident: ResidentInfo | None = None

@@ -169,6 +169,8 @@ def _start_outbox(
         return
     if public_key is not None:
         services.failures.pop("outbox", None)
+    if services.outbox.recovery is not None:  # rebuilt from a damaged file: staff should know
+        services.report_problem("outbox_recovered", services.outbox.recovery.summary())
 
     def on_state(state: SyncState) -> None:
         # A clock the platform refuses is its own problem for staff, not "offline".

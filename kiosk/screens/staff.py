@@ -149,8 +149,11 @@ class StaffScreen(KioskScreen):
     def sync_lock_label(self) -> None:
         services = self.app.services  # type: ignore[attr-defined]
         self.query_one("#staff-new-outbox").display = services.reopen_outbox is not None
-        if "outbox" in services.failures:
-            self.query_one("#staff-message", Static).update(services.failures["outbox"])
+        # what the outbox and the clock need from staff (kiosk/platform/wiring.py)
+        notes = [services.failures[k] for k in ("outbox", "outbox_recovered", "clock")
+                 if k in services.failures]  # fmt: skip
+        if notes:
+            self.query_one("#staff-message", Static).update("\n".join(notes))
         locked = services.locked
         self.query_one("#staff-lock", TButton).set_key("staff.unlock" if locked else "staff.lock")
 

@@ -84,6 +84,12 @@ def error(
     return JSONResponse({"error": code, "reason": reason or code}, status, headers=headers)
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 404)
+    code = "not_found" if status == 404 else "method_not_allowed"
+    return error(status, code, f"no such endpoint: {request.method} {request.url.path}")
+
+
 class PlatformServer:
     def __init__(
         self,
@@ -125,7 +131,6 @@ class PlatformServer:
     def close(self) -> None:
         self.storage.close()
 
-
     # --- plumbing ----------------------------------------------------------------------
 
     def _starlette(self) -> Starlette:
@@ -154,7 +159,12 @@ class PlatformServer:
             Route("/_admin/commands", self.admin_commands, methods=["POST"]),
             *self.console.routes(),
         ]
-        return Starlette(routes=routes)
+        # Unknown paths and methods answer in the API's error format too: a terminal takes
+        # only the platform's own JSON errors as the platform speaking (not a proxy's page).
+        return Starlette(
+            routes=routes,
+            exception_handlers={404: _http_error, 405: _http_error},
+        )
 
     def _signed(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
