@@ -89,7 +89,8 @@ def test_kill_9_loses_nothing_and_duplicates_nothing(tmp_path: Path):
                 time.sleep(rng.uniform(0, 0.02))
             for pid in pids:
                 os.waitpid(pid, 0)
-            for line in log.read_text().splitlines():
+            lines = log.read_text().splitlines() if log.exists() else []  # killed before start
+            for line in lines:
                 tag, key = line.split()
                 (acked if tag == "A" else tried).add(key)
             conn = sqlite3.connect(db)
@@ -104,7 +105,7 @@ def test_kill_9_loses_nothing_and_duplicates_nothing(tmp_path: Path):
         counts = stored_per_key(platform)
 
     stored = set(counts)
-    assert len(acked) > 1000  # the loop did real work
+    assert len(acked) > 500  # the loop did real work (each open now also runs integrity_check)
     missing = sorted(acked - stored)[:5]
     if missing:
         conn = sqlite3.connect(db)
