@@ -286,9 +286,17 @@ def test_the_database_keeps_no_secret_or_id_number_in_clear(platform, hall):
     assert "CREATE TABLE" in dump and "KIOSK-HALL-0002" in dump  # the dump is the real thing
 
 
-def test_server_data_dir_and_private_key_are_private(platform):
-    assert platform.data_dir.stat().st_mode & 0o777 == 0o700
-    assert (platform.data_dir / "platform_x25519.key").stat().st_mode & 0o777 == 0o600
+def test_server_data_dir_and_private_key_are_private(tmp_path):
+    from kiosk.platform.server.app import PlatformServer
+
+    before = os.umask(0o022)  # a login shell's umask: the server must not rely on a better one
+    try:
+        server = PlatformServer(tmp_path / "platform")
+    finally:
+        os.umask(before)
+    server.close()
+    assert (tmp_path / "platform").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "platform" / "platform_x25519.key").stat().st_mode & 0o777 == 0o600
 
 
 def test_deep_json_and_huge_jpeg_headers_get_documented_errors(hall):
