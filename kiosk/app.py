@@ -1,7 +1,8 @@
 """The kiosk's Textual app: full screen, no way out for a resident, one session at a time.
 
 Residents cannot quit or suspend it (no bindings; Textual's driver turns ctrl+c/ctrl+z into
-keys). Staff leave through staff mode; a technician stops it with SIGTERM/SIGINT/SIGHUP.
+keys). Staff leave through staff mode; a technician stops it with SIGTERM/SIGINT. Every exit
+goes through `self.lifecycle` (kiosk/lifecycle.py), which also tells systemd READY/WATCHDOG.
 Devices, the outbox and the platform are reached only through `Services`; their blocking
 calls run in thread workers, and one failing part shows as a degraded service.
 """
@@ -12,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +28,7 @@ from kiosk.devices.base import DeviceEvent, EventKind
 from kiosk.display.font import detect
 from kiosk.hant import to_hant
 from kiosk.i18n import LANGUAGES, configure, t, variant
+from kiosk.lifecycle import ExitStatus, Lifecycle
 from kiosk.resident import actions
 from kiosk.resident.service import FormField, Language, Service
 from kiosk.resident.session import ResidentSession
@@ -97,8 +98,10 @@ class KioskApp(App[int], inherit_bindings=False):
         *,
         clock: Clock = time.monotonic,
         start_services: bool = True,
+        lifecycle: Lifecycle | None = None,
     ) -> None:
         super().__init__()
+        self.lifecycle = lifecycle or Lifecycle()
         self.config = config
         configure(config.ui.traditional_variant)
         self.services = services or Services(config)
@@ -132,10 +135,12 @@ class KioskApp(App[int], inherit_bindings=False):
         self.theme = "kiosk-elder" if self.elder else "kiosk"
         if self.elder:
             self._switch_font(self.config.ui.elder_font_size)
-        self._install_signal_handlers()
+        self.lifecycle.bind(self._stop_for, asyncio.get_running_loop().call_soon_threadsafe)
         self.push_screen(HomeScreen())
         self.set_interval(0.5, self.check_inactivity, name="inactivity")
         self.set_interval(3, self.refresh_status, name="status")
+        if self.lifecycle.watchdog_interval_s:  # pinged from this loop: a frozen loop is seen
+            self.set_interval(self.lifecycle.watchdog_interval_s, self.lifecycle.heartbeat)
         self.call_after_refresh(self._first_paint_done)
 
     def _first_paint_done(self) -> None:
@@ -156,18 +161,12 @@ class KioskApp(App[int], inherit_bindings=False):
         for theme in THEMES:
             self.register_theme(theme)
 
-    def _install_signal_handlers(self) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-                loop.add_signal_handler(sig, self._technician_stop, sig)
-        except (NotImplementedError, RuntimeError, ValueError):
-            log.warning("cannot install signal handlers; stop with SIGKILL")
-
-    def _technician_stop(self, sig: signal.Signals) -> None:
-        log.info("stopping on signal", extra={"signal": sig.name})
-        self.end_session("shutdown")
-        self.exit(0)
+    def _stop_for(self, status: ExitStatus, detail: str) -> None:
+        """The lifecycle's way to stop the UI (on this loop): the resident's data goes first."""
+        if self.is_running:
+            with contextlib.suppress(Exception):
+                self.end_session(status.why)
+            self.exit(int(status), return_code=int(status))
 
     RESTART_EXIT = 75  # EX_TEMPFAIL: systemd's Restart=on-failure starts the kiosk again
 
@@ -194,10 +193,12 @@ class KioskApp(App[int], inherit_bindings=False):
             rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             with contextlib.suppress(OSError):
                 os.write(int(fd), f"ready {rss_kb}\n".encode())
+        self.lifecycle.ready()
         if os.environ.get("KIOSK_EXIT_WHEN_READY"):
             self.exit(0)
 
     def on_unmount(self) -> None:
+        self.lifecycle.arm_hard_exit()  # shutting down, however it began: bound it
         self._unsubscribe()
         self.speaker.stop()
 
@@ -221,6 +222,7 @@ class KioskApp(App[int], inherit_bindings=False):
             extra={"where": type(pump).__name__, "recovered": recoverable},
         )
         if not recoverable:
+            self.lifecycle.request_exit(ExitStatus.UNHANDLED_ERROR, type(error).__name__)
             super()._handle_exception(error)
             return
         self.call_later(self.end_session, "error")

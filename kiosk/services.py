@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
@@ -40,6 +41,16 @@ if TYPE_CHECKING:  # heavy modules (cv2, escpos, pyscard, httpx) load only when 
 log = logging.getLogger(__name__)
 
 DEVICE_KINDS = ("idcard", "smartcard", "printer", "camera", "a4printer")
+
+
+def _stop_part(part: object) -> None:
+    stop = getattr(part, "stop", None) or getattr(part, "close", None)
+    if stop is None:
+        return
+    try:
+        stop()
+    except Exception:
+        log.exception("part failed to stop", extra={"part": type(part).__name__})
 
 
 def create_device(kind: str, config: KioskConfig, events: EventHub) -> Device | None:
@@ -142,19 +153,34 @@ class Services:
     def wait_started(self, timeout: float | None = None) -> bool:
         return self._started.wait(timeout)
 
-    def stop(self) -> None:
+    def stop(self, budget_s: float = 3.0) -> list[str]:
+        """Stop everything within about `budget_s`; returns the parts still stopping then.
+
+        Parts stop in parallel, the outbox side in order (heartbeat, sync, outbox: its items
+        are committed already, this only ends the sync cleanly). A printer mid-job may wait
+        up to its job timeout for the printer's confirmation; the kiosk's exit must not."""
+
+        def outbox_side() -> None:
+            for part in (self.heartbeat, self.sync, self.outbox):
+                _stop_part(part)
+
+        jobs: dict[str, Callable[[], None]] = {"outbox": outbox_side}
         for kind, device in list(self.devices.items()):
-            try:
-                device.stop()
-            except Exception:
-                log.exception("device failed to stop", extra={"device": kind})
-        for part in (self.heartbeat, self.sync, self.outbox, self._embedded):
-            stop = getattr(part, "stop", None) or getattr(part, "close", None)
-            if stop:
-                try:
-                    stop()
-                except Exception:
-                    log.exception("service failed to stop")
+            jobs[kind] = lambda device=device: _stop_part(device)
+        jobs["platform"] = lambda: _stop_part(self._embedded)
+        stopping = [
+            threading.Thread(target=job, name=f"stop-{name}", daemon=True)
+            for name, job in jobs.items()
+        ]
+        for thread in stopping:
+            thread.start()
+        deadline = time.monotonic() + budget_s
+        for thread in stopping:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        late = [t.name.removeprefix("stop-") for t in stopping if t.is_alive()]
+        if late:
+            log.warning("parts still stopping; not waiting", extra={"parts": late})
+        return late
 
     def health(self) -> list[DeviceHealth]:
         result = []

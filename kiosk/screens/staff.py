@@ -17,13 +17,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from kiosk.demo import DEMO_PIN_HASH, demo_secrets_in_use, is_demo
+from kiosk.lifecycle import ExitStatus
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.chrome import TButton, TLabel
 
 # Not 0: the kiosk's systemd unit restarts it (Restart=always, and on-failure too), so a
 # terminal is never left dark after staff quit; the journal shows "staff exit". Same number
 # as ExitStatus.STAFF_EXIT of the lifecycle (README "Exit statuses").
-STAFF_EXIT_STATUS = 4
+STAFF_EXIT_STATUS = int(ExitStatus.STAFF_EXIT)
 
 
 def pin_matches(pin: str, pin_hash: str) -> bool:
@@ -124,8 +125,8 @@ class StaffScreen(KioskScreen):
         elif event.button.id == "staff-exit-no":
             self.query_one("#staff-exit-confirm").display = False
         elif event.button.id == "staff-exit-yes":
-            self.app.end_session("staff exit")  # type: ignore[attr-defined]
-            self.app.exit(return_code=STAFF_EXIT_STATUS)
+            # through the lifecycle: the session ends, the exit is bounded, systemd hears why
+            self.app.lifecycle.request_exit(ExitStatus.STAFF_EXIT, "staff")  # type: ignore[attr-defined]
         else:
             return
         event.stop()

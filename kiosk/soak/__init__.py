@@ -1,0 +1,1 @@
+"""Long runs of scripted resident sessions (`kiosk soak`, the `soak` bench group)."""

@@ -1,0 +1,135 @@
+"""A scripted resident at the terminal, tapping by widget id through Textual's Pilot.
+
+One place knows the journey's widget ids, so the soak and the terminal-loss tests drive the
+same steps, and a change of the journey screens is adapted here only. Every wait is bounded
+and ends early once the app stops (its terminal may be taken away mid-step).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import Input
+
+from kiosk.devices.idcard.synthetic import CardType
+
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
+
+APPLY_SERVICE = "SB002"  # 社会保障卡补换领: card identity, a form, a printed receipt
+PHONE = "13800001111"  # synthetic
+
+
+class AppStopped(Exception):
+    """The app stopped while the resident was at it (e.g. its terminal went away)."""
+
+
+class Clock(Protocol):
+    def advance(self, seconds: float) -> None: ...
+
+
+@dataclass
+class Submitted:
+    """What the resident was told: the application is in (the acknowledgement)."""
+
+    key: str
+    local_ref: str
+
+
+class Resident:
+    def __init__(self, app: KioskApp, pilot: Pilot[int], timeout_s: float = 30.0) -> None:
+        self.app, self.pilot, self.timeout_s = app, pilot, timeout_s
+
+    async def until(self, condition: Callable[[], object], what: str) -> None:
+        for _ in range(int(self.timeout_s / 0.02)):
+            if not self.app.is_running:
+                raise AppStopped(what)
+            if condition():
+                return
+            await self.pilot.pause(0.02)
+        raise TimeoutError(f"{what}: not within {self.timeout_s:g} s")
+
+    def shown(self, selector: str) -> Widget | None:
+        """The widget on the current screen if a resident could touch it now."""
+        if not self.app.is_running:
+            return None
+        found = self.app.screen.query(selector)
+        widget = found.first() if found else None
+        ready = (
+            widget is not None
+            and widget.display
+            and widget.region.area > 0
+            and not widget.disabled
+            and not widget.has_class("-active")  # the button's double-tap guard
+        )
+        return widget if ready else None
+
+    async def tap(self, selector: str) -> None:
+        await self.until(lambda: self.shown(selector), f"tap {selector}")
+        await self.pilot.click(selector)
+
+    # --- journey steps -------------------------------------------------------------------
+    async def services_up(self) -> None:
+        services = self.app.services
+        await self.until(
+            lambda: services.wait_started(0) and services.outbox is not None, "services started"
+        )
+        await self.until(
+            lambda: all(d.health().healthy for d in services.devices.values()), "devices healthy"
+        )
+
+    async def identify_for(self, code: str = APPLY_SERVICE) -> None:
+        """Open a service that needs identity and read the synthetic resident card."""
+        catalog = self.app.services.catalog
+        if catalog.get(code) is None:
+            catalog.refresh(self.app.services.platform)
+        self.app.call_later(self.app.begin_service, catalog.get(code))  # as 开始办理 does
+        await self.until(lambda: self.app.screen.query("#idcard-continue"), "ID card step")
+        reader = self.app.services.device("idcard")
+        reader.emulator.place_card(CardType.RESIDENT)  # type: ignore[union-attr]
+        await self.tap("#idcard-continue")
+
+    def take_card(self) -> None:
+        """The resident takes the card back (after their session)."""
+        reader = self.app.services.device("idcard")
+        reader.emulator.remove_card()  # type: ignore[union-attr]
+
+    async def submit_form(self) -> Submitted:
+        """Fill the application form and submit; returns what the resident is shown."""
+        await self.tap("#form-submit")  # nothing chosen: told what is missing first
+        await self.tap("Button.option")
+        await self.tap("#in-phone")
+        phone = self.app.screen.query_one("#in-phone", Input)
+        await self.until(lambda: self.app.focused is phone, "phone field focused")
+        await self.pilot.press(*PHONE)  # the form's own phone field (an on-screen pad later)
+        await self.until(lambda: phone.value == PHONE, "phone typed")
+        await self.tap("#form-submit")
+        await self.until(lambda: self.app.screen.query("#submitted-ref"), "submitted screen")
+        submission = self.app.screen.submission  # type: ignore[attr-defined]
+        return Submitted(submission.key, submission.local_ref)
+
+    async def receipt_printed(self) -> None:
+        await self.until(
+            lambda: "回执已打印" in str(self.app.screen.query_one("#submitted-print").render()),
+            "receipt printed",
+        )
+
+    async def rate(self, level: int = 5) -> None:
+        await self.tap("#submitted-rate")
+        await self.tap(f"#level-{level}")
+        if level <= 2:
+            await self.tap("#ind-0")
+            await self.tap("#rating-send")
+        await self.until(lambda: self.app.session is None, "session ends after rating")
+
+    async def walk_away(self, clock: Clock) -> None:
+        """Leave the terminal mid-journey: the countdown appears, then the session ends."""
+        policy = self.app.idle
+        clock.advance(policy.timeout + 1)
+        await self.until(lambda: self.app.screen.query("#countdown-continue"), "countdown")
+        clock.advance(policy.countdown + 1)
+        await self.until(lambda: self.app.session is None, "session ends on timeout")
