@@ -362,6 +362,8 @@ class TerminalConfig(_Section):
     name: str = "示范政务服务一体机"
     name_en: str = "Demo Government Services Kiosk"  # shown to English-speaking residents
     location: str = "示范服务大厅"
+    # Shown on the 暂停服务 screen when the kiosk cannot start (deploy/out_of_service.py).
+    maintainer_phone: str = Field("", max_length=40)
     data_dir: Path = Path("~/.local/share/kiosk")
     log_dir: Path | None = None  # default: <data_dir>/logs
 

@@ -15,6 +15,7 @@ Nothing here imports Textual; the app side is two callables given to `bind`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import enum
 import logging
@@ -150,8 +151,11 @@ class Lifecycle:
         if self._finished.wait(self.grace_s):
             return
         status = self.status if self.status is not None else ExitStatus.STOPPED
+        loop = getattr(self._call_soon, "__self__", None)
         log.error("clean shutdown did not finish in time: exiting hard",
-                  extra={"grace_s": self.grace_s, "why": status.why, "stacks": stacks()})  # fmt: skip
+                  extra={"grace_s": self.grace_s, "why": status.why, "stacks": stacks(),
+                         "tasks": tasks(loop) if isinstance(loop, asyncio.AbstractEventLoop)
+                         else {}})  # fmt: skip
         flush_logs()
         assert self._hard_exit is not None
         self._hard_exit(int(ExitStatus.FORCED))
@@ -185,6 +189,22 @@ def stacks() -> dict[str, str]:
         names.get(ident, str(ident)): "".join(traceback.format_stack(frame, limit=6))
         for ident, frame in sys._current_frames().items()
     }
+
+
+def tasks(loop: asyncio.AbstractEventLoop) -> dict[str, str]:
+    """What the UI loop's coroutines wait on (read from another thread: best effort)."""
+    try:
+        found = list(asyncio.all_tasks(loop))
+    except RuntimeError:  # the set changed while we looked
+        return {}
+    result = {}
+    for task in found[:40]:
+        frames = task.get_stack(limit=4)
+        result[task.get_name()] = " <- ".join(
+            f"{f.f_code.co_name} ({f.f_code.co_filename.rsplit('/', 1)[-1]}:{f.f_lineno})"
+            for f in frames
+        )
+    return result
 
 
 def flush_logs() -> None:

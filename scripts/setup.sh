@@ -21,6 +21,8 @@ APT_PACKAGES=(
 [[ $extra == test ]] && APT_PACKAGES+=(postgresql xvfb imagemagick x11-apps xauth)
 # The operators' console tests drive a real headless browser through selenium.
 [[ $extra == test ]] && APT_PACKAGES+=(chromium chromium-driver)
+# The shipped systemd units (deploy/) are checked with systemd-analyze verify.
+[[ $extra == test ]] && APT_PACKAGES+=(systemd)
 # Certificates: PDFs to text and PNG (pdftotext, pdftoppm, pdfsig); their verification page
 # runs in the same headless browser.
 [[ $extra == test ]] && APT_PACKAGES+=(poppler-utils)

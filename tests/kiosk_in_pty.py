@@ -7,14 +7,19 @@ $KIOSK_MARKS_FD, one line each, so the test knows when to take the terminal away
   acknowledged K R  the resident was shown "submitted" (transaction key K, reference R)
   mid-print       the printer has the receipt's bytes and has not confirmed it yet
 
-STAGE is "journey" or "print". The process then idles until its terminal goes away.
+  frozen / thawed  (STAGE "freeze", on SIGUSR1) the UI loop blocked for FREEZE_S, and after
+
+STAGE is "journey", "print" or "freeze". The process then idles until it is stopped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import sys
 import threading
+import time
 
 from textual.pilot import Pilot
 
@@ -47,20 +52,36 @@ def slow_to_finish(emulator: VirtualPrinter) -> threading.Event:
     return arrived
 
 
+FREEZE_S = 4.0
+freeze_asked = threading.Event()
+
+
 async def journey(pilot: Pilot[int]) -> None:
     resident = Resident(pilot.app, pilot)  # type: ignore[arg-type]
+    if sys.argv[1] == "freeze":
+        signal.signal(signal.SIGUSR1, lambda *_: freeze_asked.set())
+        mark("armed")
+        while pilot.app.is_running:
+            if freeze_asked.is_set():
+                freeze_asked.clear()
+                mark("frozen")
+                time.sleep(FREEZE_S)  # blocks the UI loop itself; other threads run on
+                mark("thawed")
+            await pilot.pause(0.05)
+        return
     try:
         await resident.services_up()
         await pilot.click("#lang-zh-Hans")
-        await resident.identify_for()
+        await resident.open_service()
+        await resident.identify()
+        await resident.fill_form()
         if sys.argv[1] == "journey":
-            await resident.until(lambda: pilot.app.screen.query("#form-submit"), "form")
             mark("mid-journey")
             while True:  # keep the terminal busy: the loss lands mid-output
                 await resident.tap("#chrome-elder")
         emulator = pilot.app.services.device("printer").emulator  # type: ignore[attr-defined]
         job_arrived = slow_to_finish(emulator)
-        submitted = await resident.submit_form()
+        submitted = await resident.submit()
         mark(f"acknowledged {submitted.key} {submitted.local_ref}")
         await resident.until(job_arrived.is_set, "printing")
         mark("mid-print")
@@ -70,6 +91,16 @@ async def journey(pilot: Pilot[int]) -> None:
         return
 
 
+driving: set[asyncio.Task[None]] = set()
+
+
+async def start_driving(pilot: Pilot[int]) -> None:
+    """Textual awaits the auto-pilot before it shuts down, and a pilot waiting on a stopped
+    app can wait for ever: the resident acts in a task of its own, so the kiosk's exit is
+    exactly what it is in production."""
+    driving.add(asyncio.create_task(journey(pilot)))
+
+
 def main() -> None:
     lifecycle = Lifecycle(hard_exit=os._exit)
     lifecycle.install_signal_handlers()
@@ -77,7 +108,7 @@ def main() -> None:
     setup_logging(config.terminal.log_path)
     from kiosk.commands.run import run_kiosk
 
-    lifecycle.exit_now(run_kiosk(config, lifecycle, auto_pilot=journey))
+    lifecycle.exit_now(run_kiosk(config, lifecycle, auto_pilot=start_driving))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Protocol
 
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Input
 
 from kiosk.devices.idcard.synthetic import CardType
 
@@ -82,12 +81,20 @@ class Resident:
             lambda: all(d.health().healthy for d in services.devices.values()), "devices healthy"
         )
 
-    async def identify_for(self, code: str = APPLY_SERVICE) -> None:
-        """Open a service that needs identity and read the synthetic resident card."""
-        catalog = self.app.services.catalog
-        if catalog.get(code) is None:
-            catalog.refresh(self.app.services.platform)
-        self.app.call_later(self.app.begin_service, catalog.get(code))  # as 开始办理 does
+    async def open_service(self, code: str = APPLY_SERVICE) -> None:
+        """From the home screen: 办事指南 → category → the service (paging) → 开始办理."""
+        service = self.app.services.catalog.service(code)
+        if service is None:
+            raise LookupError(f"service {code} is not in the catalog")
+        await self.tap("#home-guide")
+        await self.tap(f"#cat-{service.category}")
+        while not self.app.screen.query(f"#svc-{code}"):
+            await self.tap("#guide-next")
+        await self.tap(f"#svc-{code}")
+        await self.tap("#service-start")
+
+    async def identify(self) -> None:
+        """Place the synthetic resident card on the reader, tap 继续."""
         await self.until(lambda: self.app.screen.query("#idcard-continue"), "ID card step")
         reader = self.app.services.device("idcard")
         reader.emulator.place_card(CardType.RESIDENT)  # type: ignore[union-attr]
@@ -98,16 +105,19 @@ class Resident:
         reader = self.app.services.device("idcard")
         reader.emulator.remove_card()  # type: ignore[union-attr]
 
-    async def submit_form(self) -> Submitted:
-        """Fill the application form and submit; returns what the resident is shown."""
-        await self.tap("#form-submit")  # nothing chosen: told what is missing first
+    async def fill_form(self) -> None:
+        """社会保障卡补换领: a reason (a tap) and the phone number (the on-screen pad)."""
         await self.tap("Button.option")
-        await self.tap("#in-phone")
-        phone = self.app.screen.query_one("#in-phone", Input)
-        await self.until(lambda: self.app.focused is phone, "phone field focused")
-        await self.pilot.press(*PHONE)  # the form's own phone field (an on-screen pad later)
-        await self.until(lambda: phone.value == PHONE, "phone typed")
-        await self.tap("#form-submit")
+        await self.tap("#field-phone")
+        for digit in PHONE:
+            await self.tap(f"#pad-{digit}")
+        await self.tap("#pad-done")
+        await self.until(lambda: self.app.screen.query("#form-next"), "back on the form")
+
+    async def submit(self) -> Submitted:
+        """Review and submit; returns what the resident is shown once it is in."""
+        await self.tap("#form-next")
+        await self.tap("#review-submit")
         await self.until(lambda: self.app.screen.query("#submitted-ref"), "submitted screen")
         submission = self.app.screen.submission  # type: ignore[attr-defined]
         return Submitted(submission.key, submission.local_ref)
@@ -118,13 +128,14 @@ class Resident:
             "receipt printed",
         )
 
-    async def rate(self, level: int = 5) -> None:
+    async def rate_and_leave(self) -> None:
+        """好差评 非常满意, then 首页: the session ends."""
         await self.tap("#submitted-rate")
-        await self.tap(f"#level-{level}")
-        if level <= 2:
-            await self.tap("#ind-0")
-            await self.tap("#rating-send")
-        await self.until(lambda: self.app.session is None, "session ends after rating")
+        await self.tap("#level-1")
+        await self.tap("#rating-send")
+        await self.until(lambda: self.shown("#rating-thanks"), "thanks")
+        await self.tap("#chrome-home")
+        await self.until(lambda: self.app.session is None, "session ends")
 
     async def walk_away(self, clock: Clock) -> None:
         """Leave the terminal mid-journey: the countdown appears, then the session ends."""
