@@ -10,6 +10,7 @@ Headless (no Textual): used by the region picker and by the validators.
     regions.path("440106")           -> [广东省, 广州市, 天河区]
     regions.full_name("440106")      -> "广东省广州市天河区"
     regions.chosen_down_to("110000", "city") -> True  # a municipality is its own city
+    regions.english_name("440106")   -> "Tianhe District"  (for the English screens)
 
 The shipped table (kiosk/regions_gb2260.json, from scripts/make_regions.py) lists names by
 six-digit code; the tree follows from the code itself: XX0000 is a province, XXYY00 a
@@ -113,3 +114,56 @@ def chosen_down_to(code: str, level: Level) -> bool:
 
 def full_name(code: str) -> str:
     return "".join(r.name for r in path(code))
+
+
+# English names: the provinces as they are officially given in English; below them, the
+# pinyin of the name (GB/T 16159 word joining, 'an after a syllable: Xi'an) and the kind of
+# division in English; an autonomous division's peoples are left out of its short name.
+_PROVINCES_EN = {
+    "11": "Beijing", "12": "Tianjin", "13": "Hebei", "14": "Shanxi",
+    "15": "Inner Mongolia Autonomous Region", "21": "Liaoning", "22": "Jilin",
+    "23": "Heilongjiang", "31": "Shanghai", "32": "Jiangsu", "33": "Zhejiang", "34": "Anhui",
+    "35": "Fujian", "36": "Jiangxi", "37": "Shandong", "41": "Henan", "42": "Hubei",
+    "43": "Hunan", "44": "Guangdong", "45": "Guangxi Zhuang Autonomous Region", "46": "Hainan",
+    "50": "Chongqing", "51": "Sichuan", "52": "Guizhou", "53": "Yunnan",
+    "54": "Xizang Autonomous Region", "61": "Shaanxi", "62": "Gansu", "63": "Qinghai",
+    "64": "Ningxia Hui Autonomous Region", "65": "Xinjiang Uygur Autonomous Region",
+    "71": "Taiwan", "81": "Hong Kong SAR", "82": "Macao SAR",
+}  # fmt: skip
+_KINDS_EN = (
+    ("自治州", " Autonomous Prefecture"), ("自治县", " Autonomous County"),
+    ("自治旗", " Autonomous Banner"), ("林区", " Forestry District"), ("地区", " Prefecture"),
+    ("新区", " New Area"), ("矿区", " Mining District"), ("市", ""), ("区", " District"),
+    ("县", " County"), ("旗", " Banner"), ("盟", " League"),
+)  # fmt: skip
+_PEOPLES_TEXT = (
+    "蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 哈尼族 "
+    "哈萨克族 傣族 黎族 傈僳族 佤族 畲族 拉祜族 水族 东乡族 纳西族 景颇族 柯尔克孜族 土族 "
+    "达斡尔族 仫佬族 羌族 布朗族 撒拉族 毛南族 仡佬族 锡伯族 阿昌族 普米族 塔吉克族 怒族 "
+    "乌孜别克族 俄罗斯族 鄂温克族 德昂族 保安族 裕固族 京族 塔塔尔族 独龙族 鄂伦春族 "
+    "赫哲族 门巴族 珞巴族 基诺族 各族 蒙古 柯尔克孜 哈萨克 维吾尔"
+)
+_PEOPLES = tuple(_PEOPLES_TEXT.split())  # the peoples named in autonomous divisions
+
+
+def english_name(code: str) -> str:
+    """How an English screen names a division: Guangdong, Tianhe District, Xi'an."""
+    region = get(code)
+    if region is None:
+        return ""
+    if region.level == "province":
+        return _PROVINCES_EN.get(code[:2], region.name)
+    stem, kind = region.name, ""
+    for suffix, english in _KINDS_EN:
+        if stem.endswith(suffix) and len(stem) > len(suffix) + 1:
+            stem, kind = stem[: -len(suffix)], english
+            break
+    if "Autonomous" in kind:
+        for people in sorted(_PEOPLES, key=len, reverse=True):
+            while len(stem) > len(people) and people in stem[1:]:
+                stem = stem[: stem.rindex(people)] + stem[stem.rindex(people) + len(people) :]
+    from kiosk.pinyin import spell
+
+    syllables = [r[0] for r in spell(stem)]
+    joined = "".join(("'" + s if i and s[:1] in "aoe" else s) for i, s in enumerate(syllables))
+    return joined[:1].upper() + joined[1:] + kind

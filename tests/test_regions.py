@@ -47,3 +47,15 @@ def test_the_shipped_table_is_what_the_generator_makes_from_its_source() -> None
     )  # fmt: skip
     shipped = (ROOT / "kiosk" / "regions_gb2260.json").read_text(encoding="utf-8")
     assert made.stdout == shipped
+
+
+def test_english_names() -> None:
+    assert regions.english_name("440000") == "Guangdong"
+    assert regions.english_name("610000") == "Shaanxi"  # not Shanxi (140000)
+    assert regions.english_name("650000") == "Xinjiang Uygur Autonomous Region"
+    assert regions.english_name("440106") == "Tianhe District"
+    assert regions.english_name("610100") == "Xi'an"  # the apostrophe of GB/T 16159
+    assert regions.english_name("530925") == "Shuangjiang Autonomous County"  # 拉祜族佤族…
+    assert regions.english_name("652700") == "Bo'ertala Autonomous Prefecture"
+    assert regions.english_name("152200") == "Xing'an League"
+    assert regions.english_name("999999") == ""

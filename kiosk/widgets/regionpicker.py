@@ -30,6 +30,13 @@ from kiosk.widgets.checkmessage import CheckMessage, in_script, language_of
 from kiosk.widgets.chrome import TButton, Translatable
 
 
+def _label(region: Region, language: str) -> str:
+    """A division as the resident reads it: 天河区 / 天河區 / Tianhe District."""
+    if language == "en":
+        return regions.english_name(region.code)
+    return in_script(region.name, language)
+
+
 class RegionPicker(Widget, Translatable):
     SCOPED_CSS = False
     DEFAULT_CSS = """
@@ -149,8 +156,9 @@ class RegionPicker(Widget, Translatable):
         await grid.remove_children()  # before mounting: the same ids may come back
         buttons, language = [], language_of(self)
         for region in shown:
-            label = in_script(region.name, language)
-            button = Button(label, id=f"region-{region.code}", classes="region-option")
+            button = Button(
+                _label(region, language), id=f"region-{region.code}", classes="region-option"
+            )
             button.can_focus = False
             button.set_class(region == self._chosen, "-chosen")
             buttons.append(button)
@@ -163,9 +171,9 @@ class RegionPicker(Widget, Translatable):
 
     def _show_path(self) -> None:
         language = language_of(self)
-        names = [in_script(r.name, language) for r in self._open]
+        names = [_label(r, language) for r in self._open]
         if self._chosen is not None:
-            names.append(in_script(self._chosen.name, language) + " ✓")
+            names.append(_label(self._chosen, language) + " ✓")
         else:
             options = self._options()  # a municipality's are districts at once
             level = options[0].level if options else "county"
