@@ -326,3 +326,19 @@ def _jpeg_with_size(width: int, height: int) -> bytes:
     raw[at + 5 : at + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
     assert base64.b64encode(bytes(raw))
     return bytes(raw)
+
+
+def test_admin_commands_need_the_admin_token_and_a_known_terminal(platform, hall):
+    body = {"terminal_id": "KIOSK-HALL-0002", "command": "lock"}
+    url = platform.base_url + "/_admin/commands"
+    # from loopback, without a credential: refused (the peer address is no credential)
+    assert httpx.post(url, json=body, timeout=10).status_code == 401
+    unknown = httpx.post(url, json={**body, "terminal_id": "KIOSK-NOBODY-9"},
+                         headers=platform.admin_headers, timeout=10)  # fmt: skip
+    assert (unknown.status_code, unknown.json()["error"]) == (404, "unknown_terminal")
+    demo = httpx.post(url, json={**body, "terminal_id": DEMO_TERMINAL_ID},
+                      headers=platform.admin_headers, timeout=10)  # fmt: skip
+    assert demo.status_code == 404  # not a terminal of this (non-demo) platform
+    known = httpx.post(url, json=body, headers=platform.admin_headers, timeout=10)
+    assert known.status_code == 200
+    assert [c["command"] for c in hall.heartbeat("1.0")["commands"]] == ["lock"]
