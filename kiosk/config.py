@@ -467,12 +467,21 @@ class A4PrinterConfig(_Section):
     job_timeout_s: float = Field(120.0, gt=0, le=1800)  # a job held longer is cancelled
 
 
+class DocCamConfig(_Section):
+    mode: Literal["emulated", "v4l2", "off"] = "emulated"  # 高拍仪: a UVC document camera
+    source: str = "1"  # V4L2 index or device path
+    width: int = Field(1600, ge=640, le=6000)
+    height: int = Field(1200, ge=480, le=4000)
+    max_kib: int = Field(600, ge=50, le=8192)  # one page image, as attached to an application
+
+
 class DevicesConfig(_Section):
     idcard: IdCardConfig = IdCardConfig()
     smartcard: SmartCardConfig = SmartCardConfig()
     printer: PrinterConfig = PrinterConfig()
     camera: CameraConfig = CameraConfig()
     a4printer: A4PrinterConfig = A4PrinterConfig()
+    doccam: DocCamConfig = DocCamConfig()
 
 
 class PlatformConfig(_Section):

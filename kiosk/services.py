@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # heavy modules (cv2, escpos, pyscard, httpx) load only when 
 
 log = logging.getLogger(__name__)
 
-DEVICE_KINDS = ("idcard", "smartcard", "printer", "camera", "a4printer")
+DEVICE_KINDS = ("idcard", "smartcard", "printer", "camera", "a4printer", "doccam")
 
 
 def _stop_part(part: object) -> None:

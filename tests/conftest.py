@@ -64,6 +64,7 @@ def kiosk_config(tmp_path: Path) -> KioskConfig:
         "KIOSK_DEVICES__PRINTER__MODE": "off",
         "KIOSK_DEVICES__CAMERA__MODE": "off",
         "KIOSK_DEVICES__A4PRINTER__MODE": "off",
+        "KIOSK_DEVICES__DOCCAM__MODE": "off",
     }
     return load_config(environ=env)
 

@@ -165,7 +165,7 @@ def test_diag_and_heartbeat_show_the_a4_printer(tmp_path):
     env = {**os.environ, "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
            "KIOSK_DEVICES__A4PRINTER__QUEUE": f"kiosk-a4-diag-{os.getpid()}",
            **{f"KIOSK_DEVICES__{k}__MODE": "off"
-              for k in ("IDCARD", "SMARTCARD", "PRINTER", "CAMERA")}}  # fmt: skip
+              for k in ("IDCARD", "SMARTCARD", "PRINTER", "CAMERA", "DOCCAM")}}  # fmt: skip
     env.pop("KIOSK_CONFIG", None)
     proc = subprocess.run([sys.executable, "-m", "kiosk", "diag", "--json"], env=env,
                           capture_output=True, text=True, timeout=120)  # fmt: skip
@@ -183,7 +183,7 @@ def test_heartbeat_carries_the_a4_printer_state(tmp_path, certificates):
 
     env = {"KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
            **{f"KIOSK_DEVICES__{k}__MODE": "off"
-              for k in ("IDCARD", "SMARTCARD", "PRINTER", "CAMERA")}}  # fmt: skip
+              for k in ("IDCARD", "SMARTCARD", "PRINTER", "CAMERA", "DOCCAM")}}  # fmt: skip
     services = Services(load_config(environ=env))
     services.start()
     try:

@@ -73,6 +73,7 @@ def kiosk_config(tmp_path: Path):
         "KIOSK_DEVICES__IDCARD__MODE": "off", "KIOSK_DEVICES__SMARTCARD__MODE": "off",
         "KIOSK_DEVICES__CAMERA__MODE": "off",
         "KIOSK_DEVICES__A4PRINTER__MODE": "off",
+        "KIOSK_DEVICES__DOCCAM__MODE": "off",
     })  # fmt: skip
 
 

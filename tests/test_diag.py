@@ -78,7 +78,9 @@ def test_diag_on_embedded_defaults_lists_every_device_healthy(tmp_path: Path) ->
     proc = kiosk("diag", "--json", env={"KIOSK_TERMINAL__DATA_DIR": str(tmp_path)})
     report = json.loads(proc.stdout)
     devices = {d["device"]: d for d in report["devices"]}
-    assert set(devices) == {"idcard", "smartcard", "printer", "camera", "a4printer"}, proc.stderr
+    assert set(devices) == {"idcard", "smartcard", "printer", "camera", "a4printer", "doccam"}, (
+        proc.stderr
+    )
     for name, device in devices.items():
         assert device["state"] == "online", (name, device)
         assert device["self_test"]["passed"], (name, device["self_test"])
@@ -97,7 +99,7 @@ def test_diag_reports_paper_out_and_fails(tmp_path: Path, paper_out_printer: int
         "KIOSK_TERMINAL__DATA_DIR": str(tmp_path),
         "KIOSK_DEVICES__PRINTER__MODE": "network",
         "KIOSK_DEVICES__PRINTER__PORT": str(paper_out_printer),
-        **{f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("IDCARD", "SMARTCARD", "CAMERA", "A4PRINTER")},
+        **{f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("IDCARD", "SMARTCARD", "CAMERA", "A4PRINTER", "DOCCAM")},
     }
     proc = kiosk("diag", "--json", env=env)
     assert proc.returncode == 1, proc.stderr

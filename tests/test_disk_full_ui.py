@@ -32,7 +32,7 @@ async def test_disk_full_refuses_the_application_clearly(
         environ={
             "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
             "KIOSK_OUTBOX__PATH": str(tiny_fs / "outbox.sqlite3"),
-            **{f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("SMARTCARD", "PRINTER", "CAMERA", "A4PRINTER")},
+            **{f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("SMARTCARD", "PRINTER", "CAMERA", "A4PRINTER", "DOCCAM")},
         }
     )
     app = KioskApp(config, clock=clock)

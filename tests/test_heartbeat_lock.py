@@ -19,7 +19,7 @@ def config(tmp_path: Path):  # type: ignore[no-untyped-def]
             "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
             **{
                 f"KIOSK_DEVICES__{k}__MODE": "off"
-                for k in ("IDCARD", "SMARTCARD", "PRINTER", "CAMERA", "A4PRINTER")
+                for k in ("IDCARD", "SMARTCARD", "PRINTER", "CAMERA", "A4PRINTER", "DOCCAM")
             },
         }
     )

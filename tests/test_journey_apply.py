@@ -35,6 +35,7 @@ def config(tmp_path: Path) -> KioskConfig:
             "KIOSK_DEVICES__SMARTCARD__MODE": "off",
             "KIOSK_DEVICES__CAMERA__MODE": "off",
             "KIOSK_DEVICES__A4PRINTER__MODE": "off",
+            "KIOSK_DEVICES__DOCCAM__MODE": "off",
         }
     )
 

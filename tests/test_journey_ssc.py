@@ -26,7 +26,7 @@ async def test_social_security_card_identifies_and_is_dropped_at_timeout(
     config = load_config(
         environ={
             "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
-            **{f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("PRINTER", "CAMERA", "A4PRINTER")},
+            **{f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("PRINTER", "CAMERA", "A4PRINTER", "DOCCAM")},
         }
     )
     app = KioskApp(config, clock=clock)

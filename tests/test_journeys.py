@@ -32,6 +32,7 @@ def live_config(tmp_path: Path) -> KioskConfig:
             "KIOSK_DEVICES__PRINTER__MODE": "off",
             "KIOSK_DEVICES__CAMERA__MODE": "off",
             "KIOSK_DEVICES__A4PRINTER__MODE": "off",
+            "KIOSK_DEVICES__DOCCAM__MODE": "off",
         }
     )
 

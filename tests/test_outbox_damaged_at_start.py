@@ -23,7 +23,7 @@ async def test_damaged_outbox_is_kept_aside_and_a_new_one_works_at_once(
             "KIOSK_TERMINAL__DATA_DIR": str(data),
             **{
                 f"KIOSK_DEVICES__{k}__MODE": "off"
-                for k in ("IDCARD", "SMARTCARD", "PRINTER", "CAMERA", "A4PRINTER")
+                for k in ("IDCARD", "SMARTCARD", "PRINTER", "CAMERA", "A4PRINTER", "DOCCAM")
             },
         }
     )
