@@ -509,8 +509,8 @@ class PlatformConfig(_Section):
 
 class OutboxConfig(_Section):
     path: Path | None = None  # default: <data_dir>/outbox.sqlite3
-    batch_max_items: int = Field(100, ge=1, le=5000)
-    batch_max_bytes: int = Field(1_000_000, ge=10_000)
+    batch_max_items: int = Field(1000, ge=1, le=1000)  # the platform takes up to 1000
+    batch_max_bytes: int = Field(4_000_000, ge=10_000, le=8_000_000)  # its body limit: 8 MiB
     retention_days: float = Field(30, ge=0)
     backoff_base_s: float = Field(1.0, gt=0)
     backoff_cap_s: float = Field(300, gt=0)

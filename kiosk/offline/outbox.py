@@ -561,8 +561,6 @@ class Outbox:
                 )
                 with self._lock:
                     checkpoint(self._conn, "TRUNCATE")
-        if self._checkpointer is not None and (counts["accepted"] + counts["duplicate"]):
-            self._checkpointer.request_truncate()
         self._reserve.ensure()  # back once the drain made room (a statvfs when missing)
         return counts
 
@@ -593,6 +591,12 @@ class Outbox:
         conn.execute("COMMIT")
         for name, n in done.items():  # only once committed
             counts[name] += n
+
+    def drained(self) -> None:
+        """The drain paused (nothing due): truncate the WAL once, which also drops the
+        delivered items' old ciphertext from it (not after every batch: that costs a sync)."""
+        if self._checkpointer is not None:
+            self._checkpointer.request_truncate()
 
     def mark_retry(
         self,
@@ -672,17 +676,25 @@ class Outbox:
         self._draining(write, "write failed")
 
     def _draining(self, write: Callable[[], None], what: str) -> None:
-        """Run a drain-side transaction; on a full disk free the reserve and try once more."""
+        """Run a drain-side transaction; on a full disk free the reserve and try once more.
+
+        Drain bookkeeping commits with synchronous=NORMAL: still atomic, durable across a
+        crash, and a power cut can only roll it back, which means a resend the platform
+        answers as a duplicate. Only enqueue (a resident's receipt) pays for FULL's sync."""
         with self._lock:
-            for attempt in (1, 2):
-                try:
-                    write()
-                    return
-                except sqlite3.Error as exc:
-                    self._rollback()
-                    if attempt == 1 and _is_full(exc) and self._on_full():
-                        continue
-                    raise self._db_error(exc, what) from exc
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            try:
+                for attempt in (1, 2):
+                    try:
+                        write()
+                        return
+                    except sqlite3.Error as exc:
+                        self._rollback()
+                        if attempt == 1 and _is_full(exc) and self._on_full():
+                            continue
+                        raise self._db_error(exc, what) from exc
+            finally:
+                self._conn.execute("PRAGMA synchronous=FULL")
 
     def _on_full(self) -> bool:
         """The disk is full while draining: give up the reserve and shrink the WAL.

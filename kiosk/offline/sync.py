@@ -255,6 +255,7 @@ class SyncWorker:
         """Drain until the outbox is empty or the platform fails (CLI); ignores the backoff."""
         report = SyncReport()
         done = 0
+        queued = self.outbox.pending_count()  # once: a COUNT per batch is a scan per batch
         while not self._stopping.is_set():
             step = self.run_once(force=True)
             if step.outcome == "idle":
@@ -264,9 +265,9 @@ class SyncWorker:
             report.duplicates += step.duplicates
             report.dead_lettered += step.dead_lettered
             done += step.delivered + step.dead_lettered
-            pending = self.outbox.pending_count()
             if progress:
-                progress(SyncProgress(done, done + pending, report.delivered, report.dead_lettered))
+                total = max(queued, done)
+                progress(SyncProgress(done, total, report.delivered, report.dead_lettered))
             if step.outcome == "failed":
                 report.error = step.error
                 break
@@ -295,6 +296,7 @@ class SyncWorker:
             )
             if not batch:
                 if self._status == "syncing":
+                    self.outbox.drained()
                     self._set_status("online")
                 if self._last_success_at and self._last_success_at > self._last_recorded:
                     self.outbox.record_sync("ok", None, self._last_success_at)
