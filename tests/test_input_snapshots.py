@@ -10,6 +10,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widget import Widget
 
+from kiosk.widgets.addressinput import AddressInput
 from kiosk.widgets.choicelist import Choice, ChoiceList
 from kiosk.widgets.datepicker import DatePicker
 from kiosk.widgets.numberpad import NumberPad
@@ -30,12 +31,13 @@ WIDGETS: dict[str, Callable[[], Widget]] = {
     "regionpicker": lambda: RegionPicker("440100"),
     "pinyinkeyboard": lambda: PinyinKeyboard("朝阳区"),
     "choicelist": lambda: ChoiceList(REASONS, "damaged"),
+    "addressinput": lambda: AddressInput("110105", "建国路88号"),
 }
 
 
 async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause()
-    if pilot.app.screen.query(PinyinKeyboard):
+    if pilot.app.screen.query(PinyinKeyboard) and not pilot.app.screen.query(AddressInput):
         for key in "jianguo":  # pinyin waiting for its candidates
             await tap(pilot, f"#kb-{key}")
         assert pilot.app.screen.query_one(PinyinKeyboard).letters == "jianguo"
