@@ -5,7 +5,7 @@ from __future__ import annotations
 from kiosk.widgets.addressinput import AddressInput
 from kiosk.widgets.pinyinkeyboard import PinyinKeyboard
 from kiosk.widgets.regionpicker import RegionPicker
-from tests.conftest import tap
+from tests.conftest import tap, wait_until
 from tests.input_helpers import InputHost, text_of
 
 
@@ -48,6 +48,7 @@ async def test_change_place_goes_back_to_the_picker_and_keeps_the_street() -> No
         assert app.screen.query_one(PinyinKeyboard).value == "建国路88号"
         await tap(pilot, "#address-change")
         assert app.screen.query_one(RegionPicker).display
+        await wait_until(pilot, lambda: app.screen.query("#region-110108"))  # laid out anew
         await tap(pilot, "#region-110108")  # 海淀区 (the picker opens at 北京市)
         assert text_of(app, ".address-place") == "北京市海淀区"
         assert app.screen.query_one(AddressInput).text == "北京市海淀区建国路88号"
