@@ -65,6 +65,7 @@ OTHER_SCREENS = {
     "confirm_home": "kiosk.screens.confirm:ConfirmHomeScreen",
     "field_input": "kiosk.screens.field_input:FieldInputScreen",
     "out_of_service": "kiosk.screens.out_of_service:OutOfServiceScreen",
+    "diagnostics": "kiosk.screens.diagnostics:DiagnosticsScreen",
 }
 
 
@@ -612,6 +613,9 @@ class KioskApp(App[int], inherit_bindings=False):
         below = self.screen_stack[-1]
         self.journey = below.journey if isinstance(below, KioskScreen) else None
         return below if isinstance(below, KioskScreen) else None
+
+    def show_diagnostics(self) -> None:
+        self.push_screen(_load(OTHER_SCREENS["diagnostics"])())
 
     def request_home(self) -> None:
         """返回首页: ask first when it would throw away what the resident entered."""

@@ -254,3 +254,34 @@ class Services:
             self.outbox.enqueue(key, "audit", "audit", {"event": event, **fields}, {})
         except Exception:
             log.exception("audit event could not be queued", extra={"event": event})
+
+    def outbox_status(self) -> dict[str, str | int | float | bool | None]:
+        """Depth, age and dead letters of the offline queue, or why it is not there (for
+        `kiosk diag` and the diagnostics screen alike)."""
+        if self.outbox is None:
+            return {
+                "available": False,
+                "error": self.failures.get("outbox") or self.failures.get("platform", ""),
+            }
+        stats = self.outbox.stats()
+        return {
+            "available": True,
+            "can_enqueue": bool(self.outbox.can_enqueue),
+            "depth": stats.depth,
+            "oldest_age_s": None if stats.oldest_age_s is None else round(stats.oldest_age_s, 1),
+            "dead_letters": stats.dead_letters,
+            "last_sync_result": stats.last_sync_result,
+            "last_error": stats.last_error,
+            **self._sync_clock(),
+        }
+
+    def _sync_clock(self) -> dict[str, str | int | float | bool | None]:
+        """The sync worker's own state and the terminal clock's skew against the platform's."""
+        if self.sync is None:
+            return {}
+        state = self.sync.state()
+        return {
+            "sync_status": state.status,
+            "clock_skew_s": state.clock_skew_s,
+            "clock": state.clock_message(),
+        }

@@ -116,35 +116,7 @@ def collect(services: Any, *, wait: float, self_test: bool) -> dict[str, Any]:
 
 
 def outbox_status(services: Any) -> dict[str, Any]:
-    """Depth, age and dead letters of the offline queue, or why it is not there."""
-    if services.outbox is None:
-        return {
-            "available": False,
-            "error": services.failures.get("outbox") or services.failures.get("platform", ""),
-        }
-    stats = services.outbox.stats()
-    return {
-        "available": True,
-        "can_enqueue": bool(services.outbox.can_enqueue),
-        "depth": stats.depth,
-        "oldest_age_s": None if stats.oldest_age_s is None else round(stats.oldest_age_s, 1),
-        "dead_letters": stats.dead_letters,
-        "last_sync_result": stats.last_sync_result,
-        "last_error": stats.last_error,
-        **_sync_clock(services),
-    }
-
-
-def _sync_clock(services: Any) -> dict[str, Any]:
-    """The sync worker's own state and the terminal clock's skew against the platform's."""
-    if services.sync is None:
-        return {}
-    state = services.sync.state()
-    return {
-        "sync_status": state.status,
-        "clock_skew_s": state.clock_skew_s,
-        "clock": state.clock_message(),
-    }
+    return services.outbox_status()
 
 
 def platform_status(services: Any) -> dict[str, Any]:

@@ -49,9 +49,7 @@ class DiagnosticsScreen(KioskScreen):
             table.add_row(
                 health.device, f"[{style}]{health.state}[/]", health.message, details[:120]
             )
-        from kiosk.commands.diag import outbox_status
-
-        o = outbox_status(self.app.services)  # type: ignore[attr-defined]
+        o = self.app.services.outbox_status()  # type: ignore[attr-defined]
         if o["available"]:
             state = "[green]ok[/]" if o["can_enqueue"] else "[bold red]no key[/]"
             table.add_row("outbox", state, f"depth {o['depth']}, dead letters {o['dead_letters']}",

@@ -103,12 +103,11 @@ class StaffScreen(KioskScreen):
             yield TButton("common.cancel", id="staff-exit-no", classes="action")
         yield Static(id="staff-demo", classes="message")
         yield Static(id="staff-message")
+        yield Static(id="staff-calls")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "staff-diag":
-            from kiosk.screens.diagnostics import DiagnosticsScreen
-
-            self.app.push_screen(DiagnosticsScreen())
+            self.app.show_diagnostics()  # type: ignore[attr-defined]
         elif event.button.id == "staff-reprint":
             self._reprint()
         elif event.button.id == "staff-new-outbox":
@@ -135,6 +134,7 @@ class StaffScreen(KioskScreen):
         self.query_one("#staff-exit-confirm").display = False
         self.sync_lock_label()
         self._show_demo_secrets()
+        self.show_staff_calls()
 
     def _show_demo_secrets(self) -> None:
         """Loud, every time staff open the menu: which public secrets this terminal runs on."""
@@ -146,6 +146,21 @@ class StaffScreen(KioskScreen):
         if found:
             t = self.app.t  # type: ignore[attr-defined]
             banner.update("\n".join(t(f"staff.demo.{name}") for name in found))
+
+    def show_staff_calls(self) -> None:
+        """呼叫工作人员 from residents: when, from which step, and whether it is queued for
+        the platform (so it reaches the service hall even offline)."""
+        import time
+
+        calls = self.app.staff_calls  # type: ignore[attr-defined]
+        lines = [
+            self.app.t("staff.calls", n=len(calls))  # type: ignore[attr-defined]
+        ] + [
+            f"  {time.strftime('%H:%M:%S', time.localtime(at))}  {where}  "
+            + self.app.t("staff.call_queued" if queued else "staff.call_local")  # type: ignore[attr-defined]
+            for at, where, queued in calls[-5:]
+        ]
+        self.query_one("#staff-calls", Static).update("\n".join(lines))
 
     def sync_lock_label(self) -> None:
         services = self.app.services  # type: ignore[attr-defined]
