@@ -20,6 +20,8 @@ class Touch:
     log: list[str] = field(default_factory=list)
 
     async def tap(self, selector: str) -> None:
+        # a screen just pushed mounts its nested widgets a moment after its top-level ones
+        await self.until(lambda: self.app.screen.query(selector))
         await tap(self.pilot, selector)
         self.taps += 1
         self.log.append(selector)
@@ -59,7 +61,52 @@ class Touch:
         await self.tap("#service-start")
 
     async def identify(self) -> None:
+        """Place the card (taking off one left by the last resident first: a card left
+        behind is never read for the next person)."""
         await self.until(lambda: self.screen_is("IdCardScreen"))
+        reader = self.app.services.device("idcard")
+        if reader.card_present:
+            reader.emulator.remove_card()
+            await self.until(lambda: "idcard" not in self.app.stale_cards)
         await self.place_card()
         await self.until(lambda: self.app.screen.query_one("#idcard-continue").display)
         await self.tap("#idcard-continue")
+
+
+# How a resident answers each field of the most used services, by taps.
+PAD_ANSWERS = {"phone": "13800001111", "amount": "2000", "bank_card": "6222020200112233"}
+REGION_PATH = ("440000", "440100", "440106")  # 广东省 › 广州市 › 天河区
+
+
+async def answer_form(touch: Touch) -> int:
+    """Fill every field the resident answers on the form on screen, by taps; returns how
+    many characters were keyed on pads (typing is the last resort: counted)."""
+    app = touch.app
+    service = app.session.service
+    keyed = 0
+    for item in service.resident_fields:
+        kind = item.input_kind.value
+        if kind == "choice":
+            await touch.tap(f'#form-fields Button.option.{_choice_class(item.name)}')
+            continue
+        await touch.tap(f"#field-{item.name}")
+        await touch.until(lambda: touch.screen_is("FieldInputScreen"))
+        if kind in ("phone", "digits", "id_number"):
+            value = PAD_ANSWERS[item.name if item.name in PAD_ANSWERS else "phone"]
+            await touch.digits(value)
+            keyed += len(value)
+        elif kind == "date":
+            await touch.tap("#date-done")  # today, within the field's bounds
+        elif kind == "region":
+            for code in REGION_PATH:
+                while not app.screen.query(f"#region-{code}"):
+                    await touch.tap("#region-next")
+                await touch.tap(f"#region-{code}")
+        else:
+            raise AssertionError(f"no touch answer for {item.name} ({kind})")
+        await touch.until(lambda: touch.screen_is("FormScreen"))
+    return keyed
+
+
+def _choice_class(name: str) -> str:
+    return f"-opt-{name}"

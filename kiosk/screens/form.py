@@ -40,7 +40,7 @@ class FormScreen(KioskScreen):
                     with Horizontal(classes="form-options"):
                         for option in f.options:
                             yield Button(option.label(language), name=f"{f.name}={option.value}",
-                                         classes="option")  # fmt: skip
+                                         classes=f"option -opt-{f.name}")  # fmt: skip
                     yield Static("", id=f"problem-{f.name}", classes="form-problem")
                 else:
                     yield Button("", id=f"field-{f.name}", name=f.name, classes="form-field")

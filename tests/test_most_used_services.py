@@ -1,0 +1,124 @@
+"""The ten most used services, driven by taps alone (no key presses; the pads and pickers on
+the screen), one resident after another on one terminal: in 简体 normal mode and in 长辈模式,
+online and offline. Each asserts what the resident sees, what is printed, and that each
+submission reaches the platform (or waits in the outbox) exactly once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kiosk.app import KioskApp
+from kiosk.config import load_config
+from kiosk.devices.idcard.synthetic import DEMO_FIELDS, CardType
+from kiosk.privacy import mask_id_number
+from tests.conftest import FakeClock
+from tests.touch import Touch, answer_form
+
+RESIDENT = DEMO_FIELDS[CardType.RESIDENT]  # synthetic
+APPLICATIONS = ("SB002", "SB004", "YB002", "GJJ002", "HJ002", "BDC001", "MZ004")
+RECORDS = ("SB001", "YB001", "GJJ001")  # live data: need the platform and a face check
+
+
+def printed_text(app: KioskApp) -> str:
+    jobs = app.services.device("printer").emulator.jobs
+    return jobs[-1].text if jobs else ""
+
+
+async def one_resident(touch: Touch, code: str, *, elder: bool, online: bool) -> str | None:
+    """One resident's whole visit; returns the outbox key of what they submitted."""
+    app = touch.app
+    jobs_before = len(app.services.device("printer").emulator.jobs)
+    if elder:
+        await touch.tap("#chrome-elder")
+        assert app.elder
+    service = app.services.catalog.service(code)
+    await touch.open_service(service.category, code)
+    await touch.identify()
+    if code in RECORDS and not online:
+        await touch.until(lambda: touch.screen_is("FaceScreen"))
+        status = app.screen.query_one("#face-status")
+        await touch.until(lambda: "无法核验身份" in str(status.render()), 40)  # said plainly
+        await touch.tap("#chrome-home")
+        await touch.until(lambda: touch.screen_is("ConfirmHomeScreen"))
+        await touch.tap("#confirm-leave")
+        return None
+    await touch.until(lambda: touch.screen_is("FormScreen") and app.screen.query("#form-next"), 40)
+    card_fields = " ".join(str(w.render()) for w in app.screen.query(".form-card-field"))
+    assert mask_id_number(RESIDENT["id_number"]) in card_fields  # from the card, masked
+    await answer_form(touch)  # pads and pickers on the screen: no keyboard
+    await touch.tap("#form-next")
+    if code in RECORDS:
+        await touch.until(lambda: touch.screen_is("RecordScreen"), 40)
+        status = app.screen.query_one("#record-status")
+        await touch.until(lambda: "证明已打印" in str(status.render()))
+        text = printed_text(app)
+        assert RESIDENT["id_number"] not in text and mask_id_number(RESIDENT["id_number"]) in text
+        await touch.tap("#record-done")
+        await touch.until(lambda: touch.screen_is("HomeScreen") and app.session is None)
+        return None
+    await touch.until(lambda: touch.screen_is("ReviewScreen"))
+    shown = " ".join(str(w.render()) for w in app.screen.query(".review-value"))
+    assert RESIDENT["id_number"] not in shown and "13800001111" not in shown  # masked
+    await touch.tap("#review-submit")
+    await touch.until(lambda: touch.screen_is("SubmittedScreen"))
+    screen = app.screen
+    await touch.until(lambda: "回执已打印" in str(screen.query_one("#submitted-print").render()))
+    submission = screen.submission
+    assert len(app.services.device("printer").emulator.jobs) == jobs_before + 1
+    text = printed_text(app)
+    assert "受理回执" in text and RESIDENT["id_number"] not in text
+    assert submission.reference in text or submission.local_ref in text
+    if not online:
+        assert "待联网后生成" in text and submission.platform_ref == ""
+    await touch.tap("#submitted-done")
+    await touch.until(lambda: touch.screen_is("HomeScreen") and app.session is None)
+    assert app.language == "zh-Hans" and not app.elder  # the next person inherits nothing
+    return submission.key
+
+
+@pytest.mark.parametrize(
+    ("elder", "online"), [(False, True), (True, False), (True, True), (False, False)],
+    ids=["normal-online", "elder-offline", "elder-online", "normal-offline"],
+)  # fmt: skip
+async def test_ten_most_used_services_by_taps(
+    tmp_path: Path, clock: FakeClock, elder: bool, online: bool
+) -> None:
+    config = load_config(environ={
+        "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
+        "KIOSK_DEVICES__SMARTCARD__MODE": "off",
+        "KIOSK_DEVICES__CAMERA__EMULATED_SCENE": "face",  # a drawn face, no real person
+    })  # fmt: skip
+    app = KioskApp(config, clock=clock)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            touch = Touch(app, pilot)
+            await touch.ready()
+            if not online:
+                app.services._embedded.stop()  # the network is down all along
+            keys = []
+            taps: dict[str, int] = {}
+            for code in (*APPLICATIONS, *RECORDS):
+                touch.taps = 0
+                key = await one_resident(touch, code, elder=elder, online=online)
+                taps[code] = touch.taps
+                if key:
+                    keys.append(key)
+            assert len(keys) == len(APPLICATIONS) == len(set(keys))
+            outbox = app.services.outbox
+            if online:  # each reaches the platform once
+                await touch.until(lambda: all(outbox.reference_for(k) for k in keys), 30)
+                storage = app.services._embedded.server.storage
+                rows = storage._exec("SELECT key FROM items WHERE kind = 'application'").fetchall()
+                received = [r[0] for r in rows]
+                assert sorted(received) == sorted(keys)
+            else:  # each waits in the outbox once, to be sent when the network is back
+                pending = [r[0] for r in outbox._conn.execute(
+                    "SELECT key FROM outbox WHERE kind = 'application'").fetchall()]  # fmt: skip
+                assert sorted(pending) == sorted(keys)
+            (tmp_path / "taps.json").write_text(json.dumps(taps))
+            assert max(taps.values()) <= 30, taps
+    finally:
+        app.services.stop()
