@@ -53,6 +53,9 @@ SIGNED_REQUESTS = [
     ("POST", "/v1/heartbeat", {"version": "x"}),
     ("POST", "/v1/certificates", {"service_code": "SB001", "id_hash": _HASH}),
     ("GET", "/v1/certificates/2222-3333-4444-5555/pdf", None),
+    ("POST", "/v1/materials/sessions", {"service_code": "HJ004", "materials": ["户口簿"]}),
+    ("GET", "/v1/materials/sessions/" + "0" * 32, None),
+    ("GET", "/v1/materials/files/" + "0" * 32, None),
 ]
 
 

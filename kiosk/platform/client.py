@@ -343,6 +343,23 @@ class PlatformClient:
             raise PlatformBadResponse(f"{issued.pdf_path}: not the PDF that was issued")
         return pdf
 
+    def open_upload_session(self, service_code: str, materials: Iterable[str]) -> s.UploadSession:
+        """A one-time phone upload session for these materials; show `upload_url` as a QR."""
+        body = {"service_code": service_code, "materials": list(materials)}
+        return self._parse(s.UploadSession, self.request("POST", "/v1/materials/sessions", body))
+
+    def upload_session_status(self, session_id: str) -> s.UploadSessionStatus:
+        path = f"/v1/materials/sessions/{quote(session_id, safe='')}"
+        return self._parse(s.UploadSessionStatus, self.request("GET", path))
+
+    def uploaded_file(self, file: s.UploadedFile) -> bytes:
+        """One uploaded file's bytes, checked against the digest the platform listed."""
+        response = self.request("GET", f"/v1/materials/files/{quote(file.id, safe='')}",
+                                headers={"Accept": file.content_type})  # fmt: skip
+        if hashlib.sha256(response.content).hexdigest() != file.sha256:
+            raise PlatformBadResponse(f"uploaded file {file.id}: not the bytes listed")
+        return response.content
+
     def heartbeat(
         self,
         version: str,

@@ -21,14 +21,18 @@ DOCUMENT_PATH = Path(__file__).with_name("openapi.yaml")
 REF = "#/components/schemas/{model}"
 PDF = "application/pdf"  # a request or response that is a PDF document, not JSON
 _PDF_CONTENT = {PDF: {"schema": {"type": "string", "format": "binary"}}}
+UPLOAD = "upload"  # a phone upload's bytes, as the type the bytes are
+_UPLOAD_CONTENT = {t: {"schema": {"type": "string", "format": "binary"}}
+                   for t in ("image/jpeg", "image/png", PDF)}  # fmt: skip
 
 _RESPONSE_MODELS = [
     s.ErrorBody, s.Health, s.BatchResponse, s.Catalog, s.VerifyResult, s.Record,
     s.Progress, s.Ticket, s.HeartbeatResponse, s.PublicKey, s.CertificateIssued, s.Verification,
+    s.UploadSession, s.UploadSessionStatus,
 ]  # fmt: skip
 _REQUEST_MODELS = [
     s.BatchRequest, s.FaceVerifyRequest, s.QrVerifyRequest, s.TicketRequest,
-    s.HeartbeatRequest, s.CertificateRequest,
+    s.HeartbeatRequest, s.CertificateRequest, s.UploadSessionRequest,
 ]  # fmt: skip
 
 # (method, path, operationId, summary, request model, response model, extra statuses, signed)
@@ -62,6 +66,15 @@ ROUTES: list[tuple[str, str, str, str, str | None, str | None, tuple[int, ...], 
     ("post", "/v1/verify/{code}", "verify_certificate_file",
      "Public: is this PDF file exactly the certificate issued under the code",
      PDF, "Verification", (413,), False),
+    ("post", "/v1/materials/sessions", "open_upload_session",
+     "Open a one-time phone upload session for a service's materials (QR code URL)",
+     "UploadSessionRequest", "UploadSession", (400, 404, 422), True),
+    ("get", "/v1/materials/sessions/{session_id}", "upload_session_status",
+     "Files the phone has uploaded so far; only for the terminal that opened the session",
+     None, "UploadSessionStatus", (404,), True),
+    ("get", "/v1/materials/files/{upload_id}", "uploaded_file",
+     "One uploaded file's bytes (JPEG, PNG or PDF); only for the terminal that opened it",
+     None, UPLOAD, (404,), True),
 ]  # fmt: skip
 
 _STATUS_TEXT = {
@@ -83,6 +96,8 @@ _PARAMETERS = {
     },
     "reference": {"type": "string", "pattern": s.REFERENCE_PATTERN},
     "code": {"type": "string", "pattern": s.CERTIFICATE_CODE_PATTERN},
+    "session_id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+    "upload_id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
 }
 
 
@@ -112,6 +127,8 @@ def build_document() -> dict[str, Any]:
         ok: dict[str, Any] = {"description": "OK"}
         if response == PDF:
             ok["content"] = _PDF_CONTENT
+        elif response == UPLOAD:
+            ok["content"] = _UPLOAD_CONTENT
         elif response:
             ok["content"] = {"application/json": {"schema": {"$ref": REF.format(model=response)}}}
         elif op_id == "openapi":

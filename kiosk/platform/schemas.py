@@ -179,7 +179,8 @@ class VerifyResult(Model):
     method: Literal["face", "qr"]
     reason: str | None = Field(None, description="why not verified (or 'ok')")
     verification_id: str | None = Field(
-        None, description="send as X-Verification-Id for this resident's records (this terminal only)"
+        None,
+        description="send as X-Verification-Id for this resident's records (this terminal only)",
     )
     expires_at: str | None = Field(None, description="when the verification_id stops working")
     resident: ResidentInfo | None = None
@@ -355,3 +356,37 @@ class Verification(Model):
     reason: str = Field(description="e.g. issued, identical_to_issued, digest_mismatch, damaged")
     certificate: CertificateFacts | None = None
     signature: SignatureReport | None = None
+
+
+# --- materials from the resident's phone -----------------------------------------------------
+
+
+class UploadSessionRequest(Model):
+    service_code: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Z]+[0-9]+$")]
+    materials: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        min_length=1, max_length=20, description="the service's 所需材料 the phone may send"
+    )
+
+
+class UploadSession(Model):
+    session_id: str
+    upload_url: str = Field(description="shown as a QR code; opened by one phone only")
+    expires_at: str
+    max_file_bytes: int
+    max_files: int
+
+
+class UploadedFile(Model):
+    id: str
+    material: str
+    content_type: str
+    size: int
+    sha256: str
+    received_at: str
+
+
+class UploadSessionStatus(Model):
+    session_id: str
+    expires_at: str
+    phone_connected: bool
+    files: list[UploadedFile]

@@ -170,9 +170,7 @@ def sign_request(
         HEADER_TERMINAL: terminal_id,
         HEADER_TIMESTAMP: ts,
         HEADER_NONCE: nonce,
-        HEADER_SIGNATURE: as_signer(secret).sign(
-            canonical_string(method, path, ts, nonce, body)
-        ),
+        HEADER_SIGNATURE: as_signer(secret).sign(canonical_string(method, path, ts, nonce, body)),
     }
 
 

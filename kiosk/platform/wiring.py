@@ -48,7 +48,9 @@ def terminal_secret(platform_config: Any) -> str:
 
 def terminal_key_path(config: KioskConfig) -> Path:
     pc = config.platform
-    return pc.key_file.expanduser() if pc.key_file else config.terminal.data_path / TERMINAL_KEY_FILE
+    return (
+        pc.key_file.expanduser() if pc.key_file else config.terminal.data_path / TERMINAL_KEY_FILE
+    )
 
 
 def terminal_signer(config: KioskConfig) -> tuple[Signer, str | None]:
@@ -91,7 +93,9 @@ def connect(config: KioskConfig) -> tuple[str, Signer, list[str], EmbeddedPlatfo
             "DEMO SECRETS IN USE: anyone can act as this terminal or its staff (%s)%s",
             ", ".join(demo),
             "; built-in platform: a demo whose private key lives on this disk, so the disk "
-            "opens the sealed outbox" if pc.mode == "builtin" else "",
+            "opens the sealed outbox"
+            if pc.mode == "builtin"
+            else "",
             extra={"demo_secrets": demo},
         )
     return base_url, signer, demo, embedded

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import logging
 import secrets
@@ -153,6 +154,15 @@ class PlatformServer:
             Route("/v1/certificates", signed(self.issue_certificate), methods=["POST"]),
             Route("/v1/certificates/{code}/pdf", signed(self.certificate_pdf), methods=["GET"]),
             Route("/v1/verify/{code}", self.verify_certificate, methods=["GET", "POST"]),
+            Route("/v1/materials/sessions", signed(self.open_upload_session), methods=["POST"]),
+            Route(
+                "/v1/materials/sessions/{session_id}",
+                signed(self.upload_session_status),
+                methods=["GET"],
+            ),
+            Route("/v1/materials/files/{upload_id}", signed(self.uploaded_file), methods=["GET"]),
+            Route("/m/{token}", self.phone_page, methods=["GET"]),
+            Route("/m/{token}/files", self.phone_upload, methods=["POST"]),
             Route("/verify", self.verify_lookup_page, methods=["GET"]),
             Route("/verify/{code}", self.verify_page, methods=["GET"]),
             Route("/_admin/faults", self.admin_faults, methods=["GET", "POST", "DELETE"]),
@@ -243,22 +253,26 @@ class PlatformServer:
         batch: s.BatchRequest = self._model(s.BatchRequest, data)
         known = self.storage.known_keys(list({i.key for i in batch.items}))
         prepared: list[NewItem | str] = []
+        uploads: dict[str, list[str]] = {}  # application key -> phone uploads it carries
         for item in batch.items:
-            prepared.append(item.key if item.key in known else self._prepare(item))
+            prepared.append(item.key if item.key in known else self._prepare(item, uploads))
         results = self.storage.submit_batch(terminal_id, prepared)
         for item, result in zip(batch.items, results, strict=True):
             if item.kind == "rating" and result["status"] == "accepted":
                 self.console.on_rating(terminal_id, item.key, item.display)
+            if result["status"] == "accepted" and uploads.get(item.key):
+                # The phone's files are already here: the application links them, once.
+                self.storage.attach_uploads(item.key, uploads[item.key], terminal_id)
         return JSONResponse({"results": results})
 
-    def _prepare(self, item: s.OutboxItem) -> NewItem:
+    def _prepare(self, item: s.OutboxItem, uploads: dict[str, list[str]]) -> NewItem:
         """Check what only the platform can check: the sealed data opens and makes sense."""
         reason = resident = None
         if item.sealed is None:
             if item.kind == "application":
                 reason = "missing_sealed"
         else:
-            reason, resident = self._check_sealed(item)
+            reason, resident, uploads[item.key] = self._check_sealed(item)
         return NewItem(
             key=item.key, kind=item.kind, stream=item.stream, seq=item.seq,
             local_ref=item.local_ref, created_at=item.created_at, attempt=item.attempt,
@@ -267,8 +281,9 @@ class PlatformServer:
             resident_hash=resident,
         )  # fmt: skip
 
-    def _check_sealed(self, item: s.OutboxItem) -> tuple[str | None, str | None]:
-        """(reason to reject or None, the applicant's id_hash if the sealed data names one)."""
+    def _check_sealed(self, item: s.OutboxItem) -> tuple[str | None, str | None, list[str]]:
+        """(reason to reject or None, the applicant's id_hash if the sealed data names one,
+        the ids of phone uploads the application carries)."""
         assert item.sealed is not None
         try:
             blob = base64.b64decode(item.sealed.blob, validate=True)
@@ -276,16 +291,18 @@ class PlatformServer:
                 self.private_keys, crypto.Sealed(item.sealed.kid, blob), item.key
             )
         except (binascii.Error, ValueError, crypto.SealError):
-            return "cannot_open_sealed", None
+            return "cannot_open_sealed", None, []
         try:
             content = json.loads(plain)
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            return None, None  # opaque payloads are the terminal's business
+            return None, None, []  # opaque payloads are the terminal's business
         numbers = _id_numbers(content)
         for number in numbers:
             if not id_number_acceptable(number):
-                return "invalid_id_number", None
-        return None, resident_id_hash(numbers[0]) if numbers else None
+                return "invalid_id_number", None, []
+        raw = content.get("phone_uploads") if isinstance(content, dict) else None
+        uploads = [str(u) for u in raw if isinstance(u, str)][:64] if isinstance(raw, list) else []
+        return None, resident_id_hash(numbers[0]) if numbers else None, uploads
 
     async def verify_identity(self, request: Request, terminal_id: str, body: bytes) -> Response:
         req = self._model(_VERIFY, self._json(body))
@@ -471,6 +488,105 @@ class PlatformServer:
                 return error(exc.status, exc.code, exc.reason)
             return JSONResponse((await self._verification(code, held)).model_dump())
         return JSONResponse((await self._verification(code)).model_dump())
+
+    # --- materials from the resident's phone ---------------------------------------------
+
+    async def open_upload_session(
+        self, request: Request, terminal_id: str, body: bytes
+    ) -> Response:
+        from kiosk.platform.server import phone_upload as pu
+
+        req: s.UploadSessionRequest = self._model(s.UploadSessionRequest, self._json(body))
+        if req.service_code not in self.demo.services:
+            return error(404, "unknown_service", f"no service {req.service_code!r} in the catalog")
+        session_id, token = secrets.token_hex(16), secrets.token_urlsafe(24)
+        expires = time.time() + pu.TTL_S
+        self.storage.add_upload_session(session_id, token, terminal_id, req.service_code,
+                                        list(req.materials), expires)  # fmt: skip
+        answer = s.UploadSession(
+            session_id=session_id, upload_url=f"{str(request.base_url).rstrip('/')}/m/{token}",
+            expires_at=utc_now_iso(expires), max_file_bytes=pu.MAX_FILE_BYTES,
+            max_files=pu.MAX_FILES,
+        )  # fmt: skip
+        return JSONResponse(answer.model_dump())
+
+    async def upload_session_status(
+        self, request: Request, terminal_id: str, body: bytes
+    ) -> Response:
+        found = self.storage.upload_session(session_id=request.path_params["session_id"])
+        if found is None or found["terminal_id"] != terminal_id:
+            return error(404, "unknown_session", "no upload session with this id")
+        files = [s.UploadedFile(id=f["id"], material=f["material"], content_type=f["content_type"],
+                                size=f["size"], sha256=f["sha256"],
+                                received_at=utc_now_iso(f["received_at"]))
+                 for f in self.storage.uploads(found["id"])]  # fmt: skip
+        answer = s.UploadSessionStatus(
+            session_id=found["id"], expires_at=utc_now_iso(found["expires_at"]),
+            phone_connected=found["phone_hash"] is not None, files=files,
+        )  # fmt: skip
+        return JSONResponse(answer.model_dump())
+
+    async def uploaded_file(self, request: Request, terminal_id: str, body: bytes) -> Response:
+        found = self.storage.upload_data(request.path_params["upload_id"])
+        session = self.storage.upload_session(session_id=found[0]) if found else None
+        if found is None or session is None or session["terminal_id"] != terminal_id:
+            return error(404, "unknown_file", "no uploaded file with this id")
+        return Response(found[2], 200, media_type=found[1])
+
+    def _phone_session(self, request: Request) -> tuple[dict[str, Any] | None, str]:
+        """The session a phone's request belongs to, or None and why (in the resident's words)."""
+        found = self.storage.upload_session(token=request.path_params["token"][:128])
+        if found is None:
+            return None, "二维码无效。"
+        if found["expires_at"] < time.time() or found["closed_at"] is not None:
+            return None, "二维码已过期。"
+        return found, ""
+
+    async def phone_page(self, request: Request) -> Response:
+        from kiosk.platform.server import phone_upload as pu
+
+        found, why = self._phone_session(request)
+        if found is None:
+            return HTMLResponse(pu.refused_page(why), 410)
+        secret = request.cookies.get(pu.COOKIE) or secrets.token_urlsafe(24)
+        if not self.storage.bind_upload_phone(found["id"], secret):
+            return HTMLResponse(pu.refused_page("此二维码已在另一部手机上使用。"), 409)
+        service = self.demo.services.get(found["service_code"], {})
+        minutes = max(1, int((found["expires_at"] - time.time()) // 60))
+        page = pu.upload_page(request.path_params["token"], str(service.get("name_zh", "")),
+                              found["materials"], minutes)  # fmt: skip
+        response = HTMLResponse(page)
+        response.set_cookie(pu.COOKIE, secret, max_age=pu.TTL_S, httponly=True, samesite="strict",
+                            path=f"/m/{request.path_params['token']}")  # fmt: skip
+        return response
+
+    async def phone_upload(self, request: Request) -> Response:
+        from kiosk.platform.server import phone_upload as pu
+
+        found, why = self._phone_session(request)
+        if found is None:
+            return error(410, "expired", why)
+        secret = request.cookies.get(pu.COOKIE, "")
+        if not secret or not self.storage.bind_upload_phone(found["id"], secret):
+            return error(403, "other_phone", "此二维码已在另一部手机上使用。")
+        material = request.query_params.get("material", "")
+        if material not in found["materials"]:
+            return error(422, "unknown_material", "这项材料不在本次办理的清单中。")
+        try:
+            data = await _read_body(request, pu.MAX_FILE_BYTES)
+        except BadRequest:
+            return error(
+                413, "too_large", f"文件太大（超过 {pu.MAX_FILE_BYTES // 2**20} MB），请重新拍照。"
+            )
+        content_type = pu.sniff(data)
+        if content_type is None:
+            return error(415, "bad_type", "只能上传 JPG、PNG 图片或 PDF 文件。")
+        upload_id = secrets.token_hex(16)
+        digest = hashlib.sha256(data).hexdigest()
+        if not self.storage.add_upload(upload_id, found["id"], material, content_type, data,
+                                       digest, pu.MAX_FILES):  # fmt: skip
+            return error(429, "too_many", f"每次最多上传 {pu.MAX_FILES} 个文件。")
+        return JSONResponse({"id": upload_id, "material": material, "sha256": digest})
 
     async def verify_page(self, request: Request) -> Response:
         from kiosk.platform.server.certificates.page import verification_html

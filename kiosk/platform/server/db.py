@@ -81,6 +81,20 @@ CREATE TABLE IF NOT EXISTS certificates (
     certifies TEXT NOT NULL, authority TEXT NOT NULL, issued_at TEXT NOT NULL,
     sha256 TEXT NOT NULL, pdf {blob} NOT NULL);
 """
+# Materials a resident's phone uploads for an application: a session per QR code shown by a
+# terminal (token kept only as a hash), bound to the first phone that opens it; files as
+# bytes; `application_key` is set once, when the application that carries them arrives.
+_UPLOADS = """
+CREATE TABLE IF NOT EXISTS upload_sessions (
+    id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, terminal_id TEXT NOT NULL,
+    service_code TEXT NOT NULL, materials TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+    expires_at DOUBLE PRECISION NOT NULL, phone_hash TEXT, closed_at DOUBLE PRECISION);
+CREATE TABLE IF NOT EXISTS uploads (
+    id TEXT PRIMARY KEY, session_id TEXT NOT NULL, material TEXT NOT NULL,
+    content_type TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, data {blob} NOT NULL,
+    received_at DOUBLE PRECISION NOT NULL, application_key TEXT);
+CREATE INDEX IF NOT EXISTS uploads_session ON uploads (session_id);
+"""
 CERTIFICATE_FIELDS = ("code", "certificate_no", "service_code", "resident_hash", "terminal_id",
                       "title", "certifies", "authority", "issued_at", "sha256")  # fmt: skip
 
@@ -199,6 +213,7 @@ class Storage:
         pg = self.dialect == "postgresql"
         ddl = _TABLES + (_COMMANDS_PG if pg else _COMMANDS_SQLITE)
         ddl += _CERTIFICATES.format(blob="BYTEA" if pg else "BLOB")
+        ddl += _UPLOADS.format(blob="BYTEA" if pg else "BLOB")
         with self._tx():
             for table, column in _LEGACY_COLUMNS.items():
                 if column in (self._columns(table) or ()):
@@ -477,7 +492,6 @@ class Storage:
             ).fetchone()
         return row[0] if row else None
 
-
     # --- certificates -------------------------------------------------------------------
 
     def add_certificate(self, record: dict[str, str], pdf: bytes) -> None:
@@ -496,6 +510,105 @@ class Storage:
                 f"SELECT {', '.join(CERTIFICATE_FIELDS)} FROM certificates WHERE code = ?", (code,)
             ).fetchone()
         return None if row is None else dict(zip(CERTIFICATE_FIELDS, row, strict=True))
+
+    # --- phone uploads ------------------------------------------------------------------
+
+    def add_upload_session(self, session_id: str, token: str, terminal_id: str,
+                           service_code: str, materials: list[str], expires_at: float) -> None:  # fmt: skip
+        with self._tx():
+            self._exec(
+                "INSERT INTO upload_sessions (id, token_hash, terminal_id, service_code, materials,"
+                " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_id, _digest(token), terminal_id, service_code,
+                 json.dumps(materials, ensure_ascii=False), time.time(), expires_at),
+            )  # fmt: skip
+
+    def upload_session(self, *, token: str | None = None, session_id: str | None = None
+                       ) -> dict[str, Any] | None:  # fmt: skip
+        names = ("id", "terminal_id", "service_code", "materials", "expires_at", "phone_hash",
+                 "closed_at")  # fmt: skip
+        where, value = ("token_hash", _digest(token)) if token else ("id", session_id)
+        with self._lock:
+            row = self._exec(
+                f"SELECT {', '.join(names)} FROM upload_sessions WHERE {where} = ?", (value,)
+            ).fetchone()
+        if row is None:
+            return None
+        found = dict(zip(names, row, strict=True))
+        found["materials"] = json.loads(found["materials"])
+        return found
+
+    def bind_upload_phone(self, session_id: str, phone_secret: str) -> bool:
+        """The first phone to open the QR code owns the session; False for any other."""
+        with self._tx():
+            cur = self._exec(
+                "UPDATE upload_sessions SET phone_hash = ? WHERE id = ? AND phone_hash IS NULL",
+                (_digest(phone_secret), session_id),
+            )
+            if cur.rowcount == 1:
+                return True
+            row = self._exec(
+                "SELECT phone_hash FROM upload_sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+        return row is not None and row[0] == _digest(phone_secret)
+
+    def add_upload(self, upload_id: str, session_id: str, material: str, content_type: str,
+                   data: bytes, sha256: str, max_files: int) -> bool:  # fmt: skip
+        """Store one file unless the session already holds max_files; False if it does."""
+        with self._tx():
+            count = self._exec(
+                "SELECT COUNT(*) FROM uploads WHERE session_id = ?", (session_id,)
+            ).fetchone()[0]
+            if int(count) >= max_files:
+                return False
+            self._exec(
+                "INSERT INTO uploads (id, session_id, material, content_type, size, sha256, data,"
+                " received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (upload_id, session_id, material, content_type, len(data), sha256, data,
+                 time.time()),
+            )  # fmt: skip
+        return True
+
+    def uploads(self, session_id: str) -> list[dict[str, Any]]:
+        names = ("id", "material", "content_type", "size", "sha256", "received_at",
+                 "application_key")  # fmt: skip
+        with self._lock:
+            rows = self._exec(
+                f"SELECT {', '.join(names)} FROM uploads WHERE session_id = ? "
+                "ORDER BY received_at, id",
+                (session_id,),
+            ).fetchall()
+        return [dict(zip(names, r, strict=True)) for r in rows]
+
+    def upload_data(self, upload_id: str) -> tuple[str, str, bytes] | None:
+        """(session_id, content_type, bytes) of one upload."""
+        with self._lock:
+            row = self._exec(
+                "SELECT session_id, content_type, data FROM uploads WHERE id = ?", (upload_id,)
+            ).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]), bytes(row[2]))
+
+    def attach_uploads(self, application_key: str, upload_ids: list[str], terminal_id: str) -> int:
+        """Link uploads to the application that carries them, once: a repeat links nothing
+        new. Only uploads of sessions this terminal opened. Returns how many were linked."""
+        linked = 0
+        with self._tx():
+            for upload_id in upload_ids:
+                cur = self._exec(
+                    "UPDATE uploads SET application_key = ? WHERE id = ? AND application_key IS NULL"
+                    " AND session_id IN (SELECT id FROM upload_sessions WHERE terminal_id = ?)",
+                    (application_key, upload_id, terminal_id),
+                )
+                linked += cur.rowcount
+        return linked
+
+    def uploads_of_application(self, application_key: str) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._exec(
+                "SELECT id, material, sha256, size FROM uploads WHERE application_key = ?",
+                (application_key,),
+            ).fetchall()
+        return [dict(zip(("id", "material", "sha256", "size"), r, strict=True)) for r in rows]
 
     def certificate_pdf(self, code: str) -> bytes | None:
         with self._lock:
