@@ -19,13 +19,14 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
+from kiosk.offline.attachments import Attachment, pack
 from kiosk.offline.checkpoint import Checkpointer, checkpoint
 from kiosk.offline.crypto import seal
 from kiosk.offline.recovery import RecoveryReport, counters_behind, recover, repair_counters
@@ -38,6 +39,11 @@ log = logging.getLogger(__name__)
 
 KINDS = ("application", "rating", "ticket", "audit")
 _WIRE_OVERHEAD = 400  # JSON keys, key, local_ref, timestamps of one item on the wire
+# One item travels in one batch request (8 MiB, the sealed blob as base64 in it): 5 MiB of
+# plaintext is its ceiling. The whole queue is bounded too, so materials cannot fill the disk
+# that the outbox needs for the applications themselves.
+MAX_ITEM_BYTES = 5 * 1024 * 1024
+MAX_TOTAL_BYTES = 512 * 1024 * 1024
 # integrity_check reads every page: bounded so a large backlog cannot hold the start; past
 # the budget, quick_check's verdict stands (and enqueue still repairs its own counters).
 INTEGRITY_BUDGET_S = 3.0
@@ -67,6 +73,10 @@ class OutboxMissing(OutboxCorrupt):
 
 class OutboxFull(OutboxError):
     """The disk is full: the item was NOT stored (nothing half-written)."""
+
+
+class OutboxItemTooLarge(OutboxError):
+    """One item (an application with its materials) over the per-item budget: not stored."""
 
 
 class OutboxNoKey(OutboxError):
@@ -211,6 +221,8 @@ class Outbox:
         self._checkpointer: Checkpointer | None = None
         self.recovery: RecoveryReport | None = None  # set when open() rebuilt a damaged file
         self._reserve = DiskReserve(_reserve_path(path), reserve_bytes)
+        self.max_item_bytes = MAX_ITEM_BYTES  # one sealed item, materials included
+        self.max_total_bytes = MAX_TOTAL_BYTES  # everything queued (0: no limit but the disk)
         self._reserve.ensure()
         if checkpoint_interval_s > 0:
             self._checkpointer = Checkpointer(path, checkpoint_interval_s, on_full=self._on_full)
@@ -322,20 +334,27 @@ class Outbox:
         stream: str,
         display: Mapping[str, Any],
         personal: Mapping[str, Any],
+        attachments: Sequence[Attachment] = (),
     ) -> EnqueueReceipt:
         """Store one item durably (committed and synced before this returns).
 
         The same key again (a UI retry) returns the first receipt and stores nothing.
+        `attachments` (materials: photos, PDFs) are sealed with the item as binary; an item
+        over the per-item budget, or one the outbox's total budget cannot hold, is refused
+        with OutboxItemTooLarge / OutboxFull before anything is written.
         """
         key = _canonical_key(key)
         with self._lock:
             found = self._receipt_for(key)
         if found is not None:  # a UI retry: no sealing, no write
             return found
-        return self.enqueue_many([(key, kind, stream, display, personal)])[0]
+        return self.enqueue_many([(key, kind, stream, display, personal)],
+                                 attachments={key: tuple(attachments)})[0]  # fmt: skip
 
     def enqueue_many(
-        self, items: Iterable[tuple[str, str, str, Mapping[str, Any], Mapping[str, Any]]]
+        self,
+        items: Iterable[tuple[str, str, str, Mapping[str, Any], Mapping[str, Any]]],
+        attachments: Mapping[str, Sequence[Attachment]] | None = None,
     ) -> list[EnqueueReceipt]:
         """Group commit: (key, kind, stream, display, personal) tuples in ONE durable transaction.
 
@@ -355,6 +374,15 @@ class Outbox:
             if not stream or len(stream) > 128:
                 raise ValueError("stream must be 1..128 characters")
             plaintext = json.dumps(personal, ensure_ascii=False, separators=(",", ":")).encode()
+            files = (attachments or {}).get(key, ())
+            if files:
+                plaintext = pack(plaintext, tuple(files))
+            if len(plaintext) > self.max_item_bytes:
+                raise OutboxItemTooLarge(
+                    f"the item with its materials is {_mib(len(plaintext))}; one item may hold "
+                    f"at most {_mib(self.max_item_bytes)}. Nothing was stored: retake the "
+                    "materials with fewer pages or leave some for the counter"
+                )
             sealed = seal(self._public_key, plaintext, bind=key)
             display_json = json.dumps(
                 _scrub_display(display), ensure_ascii=False, separators=(",", ":")
@@ -363,6 +391,7 @@ class Outbox:
             prepared.append((key, kind, stream, display_json, sealed, size))
         now = self._clock()
         receipts = []
+        self._check_total_budget(sum(p[5] for p in prepared))
         if not self._reserve.held and not self._reserve.ensure():
             raise OutboxFull(
                 f"outbox disk full ({self.path.parent}): the item was not stored; the space "
@@ -391,6 +420,21 @@ class Outbox:
             except Exception:
                 log.exception("outbox listener failed")
         return receipts
+
+    def _check_total_budget(self, adding: int) -> None:
+        """Refuse (before writing) what would take the queued items past max_total_bytes."""
+        if self.max_total_bytes <= 0:
+            return
+        with self._lock:
+            queued = int(
+                self._conn.execute("SELECT COALESCE(SUM(size), 0) FROM outbox").fetchone()[0]
+            )
+        if queued + adding > self.max_total_bytes:
+            raise OutboxFull(
+                f"the outbox holds {_mib(queued)} waiting to be sent and may hold at most "
+                f"{_mib(self.max_total_bytes)}; this item ({_mib(adding)}) was not stored. "
+                "It is stored once the network takes the queue down"
+            )
 
     def _store(self, prepared: list[Any], now: float) -> list[EnqueueReceipt]:
         """One durable transaction for the sealed items; IntegrityError is the caller's."""
@@ -995,6 +1039,10 @@ def _is_damage(exc: BaseException) -> bool:
         return True
     code = getattr(exc, "sqlite_errorcode", None)
     return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def _connect(path: Path, busy_timeout_s: float, integrity_budget_s: float) -> sqlite3.Connection:

@@ -37,6 +37,7 @@ from kiosk import __version__
 from kiosk.demo import DEMO_TERMINAL_ID, DEMO_TERMINAL_SECRET
 from kiosk.hall import TICKET_PREFIX
 from kiosk.offline import crypto
+from kiosk.offline.attachments import Attachment, AttachmentError, is_packed, unpack
 from kiosk.platform import schemas as s
 from kiosk.platform.jsonsafe import TooDeep, check_depth
 from kiosk.platform.openapi import build_document
@@ -254,8 +255,12 @@ class PlatformServer:
         known = self.storage.known_keys(list({i.key for i in batch.items}))
         prepared: list[NewItem | str] = []
         uploads: dict[str, list[str]] = {}  # application key -> phone uploads it carries
+        materials: dict[str, list[Attachment]] = {}  # application key -> materials sealed in it
         for item in batch.items:
-            prepared.append(item.key if item.key in known else self._prepare(item, uploads))
+            if item.key in known:
+                prepared.append(item.key)
+                continue
+            prepared.append(self._prepare(item, uploads, materials))
         results = self.storage.submit_batch(terminal_id, prepared)
         for item, result in zip(batch.items, results, strict=True):
             if item.kind == "rating" and result["status"] == "accepted":
@@ -263,16 +268,24 @@ class PlatformServer:
             if result["status"] == "accepted" and uploads.get(item.key):
                 # The phone's files are already here: the application links them, once.
                 self.storage.attach_uploads(item.key, uploads[item.key], terminal_id)
+            if result["status"] == "accepted" and materials.get(item.key):
+                # Stored only when the item is new: a resend (duplicate) stores nothing again.
+                self.storage.add_materials(item.key, materials[item.key])
         return JSONResponse({"results": results})
 
-    def _prepare(self, item: s.OutboxItem, uploads: dict[str, list[str]]) -> NewItem:
+    def _prepare(
+        self,
+        item: s.OutboxItem,
+        uploads: dict[str, list[str]],
+        materials: dict[str, list[Attachment]],
+    ) -> NewItem:
         """Check what only the platform can check: the sealed data opens and makes sense."""
         reason = resident = None
         if item.sealed is None:
             if item.kind == "application":
                 reason = "missing_sealed"
         else:
-            reason, resident, uploads[item.key] = self._check_sealed(item)
+            reason, resident, uploads[item.key], materials[item.key] = self._check_sealed(item)
         return NewItem(
             key=item.key, kind=item.kind, stream=item.stream, seq=item.seq,
             local_ref=item.local_ref, created_at=item.created_at, attempt=item.attempt,
@@ -281,9 +294,11 @@ class PlatformServer:
             resident_hash=resident,
         )  # fmt: skip
 
-    def _check_sealed(self, item: s.OutboxItem) -> tuple[str | None, str | None, list[str]]:
+    def _check_sealed(
+        self, item: s.OutboxItem
+    ) -> tuple[str | None, str | None, list[str], list[Attachment]]:
         """(reason to reject or None, the applicant's id_hash if the sealed data names one,
-        the ids of phone uploads the application carries)."""
+        the ids of phone uploads the application carries, the materials sealed with it)."""
         assert item.sealed is not None
         try:
             blob = base64.b64decode(item.sealed.blob, validate=True)
@@ -291,18 +306,24 @@ class PlatformServer:
                 self.private_keys, crypto.Sealed(item.sealed.kid, blob), item.key
             )
         except (binascii.Error, ValueError, crypto.SealError):
-            return "cannot_open_sealed", None, []
+            return "cannot_open_sealed", None, [], []
+        files: list[Attachment] = []
+        if is_packed(plain):  # personal JSON followed by the materials, as binary
+            try:
+                plain, files = unpack(plain)
+            except AttachmentError:
+                return "bad_attachments", None, [], []
         try:
             content = json.loads(plain)
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            return None, None, []  # opaque payloads are the terminal's business
+            return None, None, [], files  # opaque payloads are the terminal's business
         numbers = _id_numbers(content)
         for number in numbers:
             if not id_number_acceptable(number):
-                return "invalid_id_number", None, []
+                return "invalid_id_number", None, [], []
         raw = content.get("phone_uploads") if isinstance(content, dict) else None
         uploads = [str(u) for u in raw if isinstance(u, str)][:64] if isinstance(raw, list) else []
-        return None, resident_id_hash(numbers[0]) if numbers else None, uploads
+        return None, resident_id_hash(numbers[0]) if numbers else None, uploads, files
 
     async def verify_identity(self, request: Request, terminal_id: str, body: bytes) -> Response:
         req = self._model(_VERIFY, self._json(body))

@@ -94,6 +94,10 @@ CREATE TABLE IF NOT EXISTS uploads (
     content_type TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, data {blob} NOT NULL,
     received_at DOUBLE PRECISION NOT NULL, application_key TEXT);
 CREATE INDEX IF NOT EXISTS uploads_session ON uploads (session_id);
+CREATE TABLE IF NOT EXISTS materials (
+    application_key TEXT NOT NULL, position INTEGER NOT NULL, name TEXT NOT NULL,
+    content_type TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, data {blob} NOT NULL,
+    PRIMARY KEY (application_key, position));
 """
 CERTIFICATE_FIELDS = ("code", "certificate_no", "service_code", "resident_hash", "terminal_id",
                       "title", "certifies", "authority", "issued_at", "sha256")  # fmt: skip
@@ -609,6 +613,30 @@ class Storage:
                 (application_key,),
             ).fetchall()
         return [dict(zip(("id", "material", "sha256", "size"), r, strict=True)) for r in rows]
+
+    def add_materials(self, application_key: str, files: Sequence[Any]) -> None:
+        """Materials sealed with an application (kiosk.offline.attachments.Attachment), once:
+        the primary key makes a second store of the same application a no-op."""
+        import hashlib
+
+        with self._tx():
+            for position, item in enumerate(files):
+                self._exec(
+                    "INSERT INTO materials (application_key, position, name, content_type, size,"
+                    " sha256, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (application_key, position) DO NOTHING",
+                    (application_key, position, item.name, item.content_type, len(item.data),
+                     hashlib.sha256(item.data).hexdigest(), item.data),
+                )  # fmt: skip
+
+    def materials_of(self, application_key: str) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._exec(
+                "SELECT name, content_type, size, sha256 FROM materials WHERE application_key = ?"
+                " ORDER BY position",
+                (application_key,),
+            ).fetchall()
+        return [dict(zip(("name", "content_type", "size", "sha256"), r, strict=True)) for r in rows]
 
     def certificate_pdf(self, code: str) -> bytes | None:
         with self._lock:
