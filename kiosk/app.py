@@ -51,6 +51,7 @@ STEP_SCREENS = {
     Step.IDENTIFY: "kiosk.screens.idcard:IdCardScreen",
     Step.FACE: "kiosk.screens.face:FaceScreen",
     Step.FORM: "kiosk.screens.form:FormScreen",
+    Step.MATERIALS: "kiosk.screens.materials:MaterialsScreen",
     Step.REVIEW: "kiosk.screens.review:ReviewScreen",
     Step.RECEIPT: "kiosk.screens.submitted:SubmittedScreen",
     Step.RECORD: "kiosk.screens.record:RecordScreen",
@@ -547,7 +548,8 @@ class KioskApp(App[int], inherit_bindings=False):
         session = self.session or self.start_session()
         session.start_service(service)
         has_camera = self.services.device("camera") is not None and self.device_usable("camera")
-        journey = Journey.for_service(service, has_camera=has_camera)
+        has_doccam = self.services.device("doccam") is not None and self.device_usable("doccam")
+        journey = Journey.for_service(service, has_camera=has_camera, has_doccam=has_doccam)
         self._identify_by = "card"
         self._advance(journey, journey.start(session))
 

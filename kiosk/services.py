@@ -27,7 +27,9 @@ from kiosk.devices.base import Device, DeviceHealth, DeviceState, EventHub
 
 if TYPE_CHECKING:  # heavy modules (cv2, escpos, pyscard, httpx) load only when started
     from kiosk.catalog import CatalogStore
+    from kiosk.devices.a4printer.adapter import A4Printer
     from kiosk.devices.camera.adapter import Camera
+    from kiosk.devices.doccam.adapter import DocumentCamera
     from kiosk.devices.idcard.reader import IdCardReader
     from kiosk.devices.printer.adapter import ReceiptPrinter
     from kiosk.devices.smartcard.reader import SmartCardReader
@@ -107,6 +109,14 @@ class Services:
     @property
     def camera(self) -> Camera | None:
         return cast("Camera | None", self.devices.get("camera"))
+
+    @property
+    def doccam(self) -> DocumentCamera | None:
+        return cast("DocumentCamera | None", self.devices.get("doccam"))
+
+    @property
+    def a4printer(self) -> A4Printer | None:
+        return cast("A4Printer | None", self.devices.get("a4printer"))
 
     def demo_place_card(self, kind: str) -> None:
         """Emulated readers only: place the synthetic resident's card (the demo's button)."""

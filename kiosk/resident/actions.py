@@ -22,6 +22,7 @@ from kiosk.resident.tickets import LocalTicketCounter
 if TYPE_CHECKING:
     from kiosk.config import KioskConfig
     from kiosk.devices.camera.adapter import Camera
+    from kiosk.devices.doccam.adapter import DocumentCamera
     from kiosk.devices.idcard.reader import IdCardReader
     from kiosk.devices.printer.adapter import ReceiptPrinter
     from kiosk.devices.printer.receipt import Receipt
@@ -65,6 +66,27 @@ def verify_qr(platform: PlatformClient, token: str) -> Identity | None:
     if result.get("verified") and isinstance(resident, dict):
         return QrIdentity.from_platform({k: str(v) for k, v in resident.items() if v})
     return None
+
+
+# --- materials (高拍仪) ---------------------------------------------------------------------
+def capture_material(doccam: DocumentCamera | None, session: ResidentSession, material: str) -> str:
+    """Photograph one material now; "ok" when it is kept, else why not (no_doccam, no_frame,
+    no_sheet, blurry, glare): the screen says so and offers 重拍."""
+    from kiosk.devices.base import DeviceError
+    from kiosk.resident.materials import CapturedPage, MaterialPages, required_materials
+
+    if doccam is None or session.service is None:
+        return "no_doccam"
+    if session.materials is None:
+        session.materials = MaterialPages(required_materials(session.service))
+    try:
+        scan = doccam.capture()
+    except DeviceError:
+        return "no_frame"
+    if not scan.ok or scan.jpeg is None or scan.check is None:
+        return scan.problems[0] if scan.problems else "no_sheet"
+    session.materials.pages[material] = CapturedPage(material, scan.jpeg, scan.check.sharpness)
+    return "ok"
 
 
 # --- face --------------------------------------------------------------------------------
@@ -163,7 +185,7 @@ def begin_transaction(outbox: Outbox | None, session: ResidentSession) -> None:
 def submit_application(outbox: Outbox | None, session: ResidentSession) -> Submission:
     """Queue the application durably; returns once it is on disk (the resident may be told).
     Raises NotQueued when nothing was stored."""
-    from kiosk.offline.outbox import OutboxError, OutboxFull
+    from kiosk.offline.outbox import OutboxError, OutboxFull, OutboxItemTooLarge
 
     service = session.service
     if service is None or outbox is None or not outbox.can_enqueue:
@@ -183,15 +205,21 @@ def submit_application(outbox: Outbox | None, session: ResidentSession) -> Submi
         "masked_name": mask_name(card.get("name", "")),
         "masked_id_number": mask_id_number(card["id_number"]) if card.get("id_number") else "",
     }
+    pages = session.materials.attachments() if session.materials is not None else ()
+    if pages:  # sealed with the application as binary, never base64 in the JSON
+        display["materials"] = str(len(pages))
     try:
         receipt = outbox.enqueue(
-            session.transaction_key, "application", session.id, display, personal
-        )
-    except OutboxFull as exc:
+            session.transaction_key, "application", session.id, display, personal,
+            attachments=pages,
+        )  # fmt: skip
+    except (OutboxFull, OutboxItemTooLarge) as exc:
         raise NotQueued("disk_full", f"{type(exc).__name__}: {exc}") from exc
     except (OutboxError, OSError) as exc:
         raise NotQueued("unavailable", f"{type(exc).__name__}: {exc}") from exc
     session.face_jpeg = None  # sealed in the outbox: the terminal needs it no more
+    if session.materials is not None:  # the same for the pages
+        session.materials.wipe()
     session.transaction_key = None  # the next application in this session is a new one
     session.last_reference, session.last_service_code = receipt.local_ref, service.code
     session.submission = Submission(

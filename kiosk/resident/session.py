@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from kiosk.resident.identity import Identity
+from kiosk.resident.materials import MaterialPages
 from kiosk.resident.service import Service
 
 
@@ -38,6 +39,7 @@ class ResidentSession:
     submission: Submission | None = None  # the application just submitted
     last_reference: str = ""  # what the last completed service printed (for the rating)
     last_service_code: str = ""
+    materials: MaterialPages | None = None  # pages under the 高拍仪, until sealed in the outbox
 
     @property
     def identified(self) -> bool:
@@ -57,6 +59,9 @@ class ResidentSession:
         if self.service is None or self.service.code != service.code:
             self.answers.clear()
             self.transaction_key = None
+            if self.materials is not None:
+                self.materials.wipe()
+            self.materials = None
         self.service = service
 
     def wipe(self) -> None:
@@ -70,3 +75,6 @@ class ResidentSession:
         self.transaction_key = None
         self.submission = None
         self.last_reference = self.last_service_code = ""
+        if self.materials is not None:
+            self.materials.wipe()
+        self.materials = None

@@ -14,6 +14,7 @@ class Step(StrEnum):
     IDENTIFY = "identify"  # card or phone QR
     FACE = "face"  # one good frame (verified at once for live records)
     FORM = "form"  # the resident's answers
+    MATERIALS = "materials"  # 所需材料 under the document camera, with preview and 重拍
     REVIEW = "review"  # what will be sent, masked, with 修改 per field
     RECEIPT = "receipt"  # submitted: the receipt prints
     RECORD = "record"  # live record fetched and printed as a certificate
@@ -46,6 +47,7 @@ PHASE_OF = {
     Step.FACE: Phase.VERIFY,
     Step.GUIDE: Phase.CHOOSE,
     Step.FORM: Phase.FILL,
+    Step.MATERIALS: Phase.FILL,
     Step.REVIEW: Phase.CONFIRM,
     Step.RECEIPT: Phase.DONE,
     Step.RECORD: Phase.DONE,
@@ -60,8 +62,11 @@ POINT_OF_NO_RETURN = frozenset({Step.RECEIPT, Step.RECORD, Step.TICKET})
 NOT_REVISITED = frozenset({Step.FACE})
 
 
-def plan(service: Service, *, has_camera: bool) -> tuple[Step, ...]:
-    """The steps a service takes, in order."""
+def plan(service: Service, *, has_camera: bool, has_doccam: bool = False) -> tuple[Step, ...]:
+    """The steps a service takes, in order. With a document camera, an application whose
+    guide lists materials to photograph takes them after the form."""
+    from kiosk.resident.materials import required_materials
+
     steps: list[Step] = []
     if service.needs_identity:
         steps.append(Step.IDENTIFY)
@@ -72,7 +77,10 @@ def plan(service: Service, *, has_camera: bool) -> tuple[Step, ...]:
             steps.append(Step.FORM)
         steps += [Step.RECORD, Step.RATING]
     else:
-        steps += [Step.FORM, Step.REVIEW, Step.RECEIPT, Step.RATING]
+        steps.append(Step.FORM)
+        if has_doccam and required_materials(service):
+            steps.append(Step.MATERIALS)
+        steps += [Step.REVIEW, Step.RECEIPT, Step.RATING]
     return tuple(steps)
 
 
@@ -90,8 +98,9 @@ class Journey:
     history: list[Step] = field(default_factory=list)
 
     @classmethod
-    def for_service(cls, service: Service, *, has_camera: bool) -> Journey:
-        return cls(kind_of(service), plan(service, has_camera=has_camera), service)
+    def for_service(cls, service: Service, *, has_camera: bool, has_doccam: bool = False) -> Journey:
+        return cls(kind_of(service), plan(service, has_camera=has_camera, has_doccam=has_doccam),
+                   service)  # fmt: skip
 
     @classmethod
     def identify_first(cls) -> Journey:

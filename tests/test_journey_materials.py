@@ -1,0 +1,95 @@
+"""An application with two materials from the emulated 高拍仪, end to end by taps alone,
+online and offline: the guide's 所需材料 drive what is asked, each page is taken (and one
+retaken) with a preview, the application is sealed with its pages as binary, the outbox file
+holds no material in clear, and online the platform stores both pages with it once."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.app import KioskApp
+from kiosk.config import KioskConfig, load_config
+from tests.conftest import FakeClock
+from tests.journey_helpers import begin_with_id_card
+
+SERVICE = "MZ001"  # 最低生活保障申请: 居民身份证原件 (read), 户口簿, 家庭收入及财产情况说明
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> KioskConfig:
+    return load_config(
+        environ={
+            "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
+            "KIOSK_DEVICES__SMARTCARD__MODE": "off",
+            "KIOSK_DEVICES__CAMERA__MODE": "off",
+            "KIOSK_DEVICES__A4PRINTER__MODE": "off",
+        }
+    )
+
+
+@pytest.fixture
+async def app(config: KioskConfig, clock: FakeClock) -> AsyncIterator[KioskApp]:
+    app = KioskApp(config, clock=clock)
+    yield app
+    app.services.stop()
+
+
+def outbox_file_bytes(app: KioskApp) -> bytes:
+    path = app.services.outbox.path
+    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*") if p.is_file())
+
+
+@pytest.mark.parametrize("offline", [False, True], ids=["online", "offline"])
+async def test_application_with_two_pages_from_the_document_camera(app: KioskApp, offline):
+    async with app.run_test(size=(120, 40)) as pilot:
+        touch = await begin_with_id_card(app, pilot, SERVICE, offline=offline)
+        await touch.until(lambda: touch.screen_is("FormScreen"))
+        await touch.tap("#field-household_size")
+        await touch.digits("3")
+        await touch.until(lambda: touch.screen_is("FormScreen"))
+        await touch.tap("#field-monthly_income")
+        await touch.digits("2400")
+        await touch.until(lambda: touch.screen_is("FormScreen"))
+        await touch.tap("#field-phone")
+        await touch.digits("13800001111")
+        await touch.until(lambda: touch.screen_is("FormScreen"))
+        await touch.tap("#form-next")
+
+        await touch.until(lambda: touch.screen_is("MaterialsScreen"))
+        screen = app.screen
+        names = [str(w.render()) for w in screen.query(".material-name")]
+        assert names == ["户口簿", "家庭收入及财产情况说明"]  # the ID card is read, not photographed
+        assert screen.query_one("#materials-next").disabled
+        for index in (0, 1, 0):  # the first page is retaken (重拍)
+            await touch.tap(f"#material-take-{index}")
+            state = screen.query_one(f"#material-state-{index}")
+            await touch.until(lambda state=state: "已拍摄" in str(state.render()), timeout=60)
+        assert "重拍" in str(screen.query_one("#material-take-0").label)
+        assert str(screen.query_one("#materials-preview").render()).count("▀") > 100  # preview
+        pages = dict(app.session.materials.pages)
+        assert set(pages) == set(names)
+        key = app.session.transaction_key
+        await touch.tap("#materials-next")
+
+        await touch.until(lambda: touch.screen_is("ReviewScreen"))
+        await touch.tap("#review-submit")
+        await touch.until(lambda: touch.screen_is("SubmittedScreen"))
+        assert app.session.materials is None or not app.session.materials.pages  # wiped
+
+        stored = outbox_file_bytes(app)
+        for page in pages.values():  # no run of either photo is in the outbox in clear
+            for start in range(0, len(page.jpeg) - 64, len(page.jpeg) // 8):
+                assert page.jpeg[start : start + 64] not in stored
+        outbox = app.services.outbox
+        if offline:
+            assert outbox.pending_count() == 1  # sealed, waiting for the network
+            return
+        await touch.until(lambda: outbox.reference_for(key) is not None, timeout=30)
+        arrived = app.services._embedded.server.storage.materials_of(key)
+        assert [(m["name"], m["sha256"]) for m in arrived] == [
+            (name, hashlib.sha256(pages[name].jpeg).hexdigest()) for name in names
+        ]
