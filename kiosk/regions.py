@@ -11,6 +11,7 @@ Headless (no Textual): used by the region picker and by the validators.
     regions.full_name("440106")      -> "广东省广州市天河区"
     regions.chosen_down_to("110000", "city") -> True  # a municipality is its own city
     regions.english_name("440106")   -> "Tianhe District"  (for the English screens)
+    regions.short_name("450000")     -> "广西"  (a province as pickers list it: 简称)
 
 The shipped table (kiosk/regions_gb2260.json, from scripts/make_regions.py) lists names by
 six-digit code; the tree follows from the code itself: XX0000 is a province, XXYY00 a
@@ -167,3 +168,23 @@ def english_name(code: str) -> str:
     syllables = [r[0] for r in spell(stem)]
     joined = "".join(("'" + s if i and s[:1] in "aoe" else s) for i, s in enumerate(syllables))
     return joined[:1].upper() + joined[1:] + kind
+
+
+def short_name(code: str, language: str = "zh-Hans") -> str:
+    """A province as a list of provinces names it (广西, 内蒙古, 香港; Guangxi, Hong Kong);
+    any other division by its full name."""
+    region = get(code)
+    if region is None:
+        return ""
+    if language == "en":
+        name = english_name(code)
+        if region.level == "province":
+            for tail in (" Autonomous Region", " SAR", " Zhuang", " Hui", " Uygur"):
+                name = name.replace(tail, "")
+        return name
+    if region.level != "province":
+        return region.name
+    name = region.name
+    for tail in ("特别行政区", "自治区", "省", "市", "壮族", "回族", "维吾尔"):
+        name = name.removesuffix(tail)
+    return name

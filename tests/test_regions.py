@@ -59,3 +59,13 @@ def test_english_names() -> None:
     assert regions.english_name("652700") == "Bo'ertala Autonomous Prefecture"
     assert regions.english_name("152200") == "Xing'an League"
     assert regions.english_name("999999") == ""
+
+
+def test_short_names_of_provinces() -> None:
+    assert regions.short_name("450000") == "广西"
+    assert regions.short_name("150000") == "内蒙古"
+    assert regions.short_name("810000") == "香港"
+    assert regions.short_name("110000") == "北京"
+    assert regions.short_name("440100") == "广州市"  # below a province: the full name
+    assert regions.short_name("450000", "en") == "Guangxi"
+    assert regions.short_name("810000", "en") == "Hong Kong"

@@ -1,10 +1,13 @@
 """What the on-screen inputs share: the live check line under an input, the language of the
-app they are in (the kiosk app, or a bare host in tests), and 简体 data shown in 繁體."""
+app they are in (the kiosk app, or a bare host in tests), 简体 data shown in 繁體, and keys
+drawn as filled blocks."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from textual.dom import DOMNode
-from textual.widgets import Static
+from textual.widgets import Button, Static
 
 from kiosk.i18n import DEFAULT_LANGUAGE, t
 from kiosk.validation import Checked, Problem
@@ -20,6 +23,23 @@ def in_script(text: str, language: str) -> str:
     from kiosk.i18n import variant
 
     return to_hant(text, variant())
+
+
+def fill_keys(keys: Iterable[Button], primary: str = "") -> None:
+    """Keys as filled blocks in the theme's frame colour (the `primary` one in the primary
+    colour), set on the keys themselves so the app stylesheet's frames do not apply: a
+    framed key needs three rows, more than a small or 长辈模式 screen has for a pad or a
+    keyboard (the frame would hide the label), and a fill as bright as a frame marks the
+    target as clearly (>= 3:1). Call again after the theme changes (retranslate)."""
+    for key in keys:
+        colours = key.app.get_css_variables()  # of the theme now (not the cached ones)
+        fill = colours.get("frame", "#FFFFFF")
+        key.styles.border = ("none", fill)
+        if key.id and key.id == primary:
+            key.styles.background = colours.get("primary", "#0D47A1")
+            key.styles.color = colours.get("on-primary", "#FFFFFF")
+        else:
+            key.styles.background, key.styles.color = fill, "#000000"
 
 
 def language_of(node: DOMNode) -> str:

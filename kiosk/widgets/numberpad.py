@@ -45,8 +45,8 @@ from kiosk.validation import (
     check_phone,
     check_reference,
 )
-from kiosk.widgets.checkmessage import CheckMessage
-from kiosk.widgets.chrome import TButton
+from kiosk.widgets.checkmessage import CheckMessage, fill_keys
+from kiosk.widgets.chrome import TButton, Translatable
 
 REPEAT_GUARD_S = 0.12  # a key ignores a second touch this soon (a bounce, not a 2nd digit)
 PadKind = Literal["phone", "id_number", "reference", "bank_card", "integer", "amount"]
@@ -59,7 +59,7 @@ _GROUPS: dict[PadKind, tuple[int, ...]] = {  # how the number is printed, to rea
 }  # fmt: skip
 
 
-class NumberPad(Widget):
+class NumberPad(Widget, Translatable):
     SCOPED_CSS = False
     DEFAULT_CSS = """
     NumberPad { width: 1fr; max-width: 64; height: 1fr; max-height: 30; }
@@ -68,8 +68,8 @@ class NumberPad(Widget):
         background: $surface; color: $foreground; border: round $accent;
     }
     NumberPad .pad-keys {
-        grid-size: 4 4; grid-columns: 1fr 1fr 1fr 1fr; grid-rows: 1fr; grid-gutter: 0 1;
-        height: 1fr; min-height: 12; margin-top: 1;
+        grid-size: 4 4; grid-columns: 1fr 1fr 1fr 1fr; grid-rows: 1fr; grid-gutter: 1 1;
+        height: 1fr; min-height: 7; margin-top: 1;
     }
     NumberPad .pad-keys Button { width: 1fr; height: 1fr; min-width: 5; text-style: bold; }
     NumberPad .pad-keys Button.-unused { visibility: hidden; }
@@ -77,7 +77,7 @@ class NumberPad(Widget):
     App.-elder NumberPad { max-width: 80; max-height: 36; }
     App.-elder NumberPad .pad-display { border: heavy $accent; }
     App.-elder NumberPad .pad-message { text-style: bold; }
-    App.-elder NumberPad .pad-keys { grid-gutter: 1 2; min-height: 15; }
+    App.-elder NumberPad .pad-keys { grid-gutter: 1 2; }
     """
 
     class Changed(Message):
@@ -177,6 +177,9 @@ class NumberPad(Widget):
             yield Button("0", id="pad-0", classes="pad-key")
             yield Button(".", id="pad-dot", classes="pad-key" + self._unused("amount"))
 
+    def retranslate(self) -> None:  # after 长辈模式 switched the theme: the keys' colours
+        fill_keys(self.query(".pad-key").results(Button), primary="pad-done")
+
     def _unused(self, kind: PadKind) -> str:
         return "" if self.kind == kind else " -unused"
 
@@ -187,6 +190,7 @@ class NumberPad(Widget):
             # Button's 0.2 s guard would allow for a brisk typist
             key.active_effect_duration = REPEAT_GUARD_S
         self._ready = True
+        self.retranslate()
         self._show()
 
     def _display_text(self) -> str:

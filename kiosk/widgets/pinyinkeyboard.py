@@ -31,7 +31,7 @@ from textual.widgets import Button, Static
 
 from kiosk import pinyin
 from kiosk.validation import Checked, Problem
-from kiosk.widgets.checkmessage import CheckMessage
+from kiosk.widgets.checkmessage import CheckMessage, fill_keys
 from kiosk.widgets.chrome import TButton, Translatable
 from kiosk.widgets.numberpad import REPEAT_GUARD_S
 
@@ -127,17 +127,7 @@ class PinyinKeyboard(Widget, Translatable):
         self._show()
 
     def _paint_keys(self) -> None:
-        """Keys as filled blocks in the theme's frame colour, set on the keys themselves so
-        the app stylesheet's frames do not apply: a framed key needs three rows, more than a
-        small or 长辈模式 screen has for five rows of ten keys (the frame would hide the
-        label), and a fill as bright as a frame marks the target as clearly (>= 3:1)."""
-        colours = self.app.get_css_variables()  # of the theme now (not the cached ones)
-        fill, primary = colours.get("frame", "#FFFFFF"), colours.get("primary", "#0D47A1")
-        for key in self.query(".kb-key").results(Button):
-            key.styles.border = ("none", fill)
-            done = key.id == "kb-done"
-            key.styles.background = primary if done else fill
-            key.styles.color = colours.get("on-primary", "#FFFFFF") if done else "#000000"
+        fill_keys(self.query(".kb-key").results(Button), primary="kb-done")
 
     def on_resize(self) -> None:
         # as many candidates as the row holds (a word of up to 4 characters is ~12 cells)
