@@ -494,6 +494,8 @@ class PlatformConfig(_Section):
     # platform enroll). Default <data_dir>/terminal_ed25519.key; when it exists it is used
     # instead of any shared secret.
     key_file: Path | None = None
+    # "gm": 国密 on the link (SM2 signatures, SM3 digests, SM2 + SM4-GCM sealing; kiosk/gm.py)
+    crypto: Literal["standard", "gm"] = "standard"
     public_key_file: Path | None = None  # platform's X25519 key for outbox encryption
     timeout_s: float = Field(10, gt=0, le=120)
     heartbeat_s: float = Field(60, ge=5, le=3600)

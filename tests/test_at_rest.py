@@ -22,7 +22,9 @@ from kiosk.platform.wiring import start_platform_services
 from kiosk.services import Services
 
 ROOT = Path(__file__).resolve().parents[1]
-OFF = {k: {"mode": "off"} for k in ("idcard", "smartcard", "printer", "camera")}
+# Every device off: the emulated A4 printer runs its own cupsd, which writes its own files
+# (CUPS's modes, inside the 0700 data dir); this is about what the kiosk writes.
+OFF = {k: {"mode": "off"} for k in ("idcard", "smartcard", "printer", "camera", "a4printer")}
 
 # What `kiosk run` does before the screen (logging, then every part), with the umask a
 # login shell gives (022): the `kiosk` command itself must make the files private.

@@ -148,7 +148,7 @@ def test_fuzz_command_small_run_finds_no_crash() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     results = [json.loads(line) for line in done.stdout.splitlines()]
     assert {r["target"] for r in results} >= {"url", "config", "retry-after", "client", "tlv",
-                                              "emv", "ssc", "server", "jpeg"}  # fmt: skip
+                                              "emv", "ssc", "server", "jpeg", "gm"}  # fmt: skip
     assert all(r["inputs"] == 150 and r["crashes"] == 0 for r in results), results
     assert time.monotonic() - started < 600
 

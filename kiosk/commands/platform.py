@@ -82,7 +82,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = psub.add_parser("terminal-key", help="on the terminal: make its Ed25519 signing key")
     q.add_argument("--out", metavar="FILE",
                    help="private key file (default: platform.key_file, else "
-                        "<data_dir>/terminal_ed25519.key)")  # fmt: skip
+                        "<data_dir>/terminal_ed25519.key, or terminal_sm2.key with "
+                        "platform.crypto = \"gm\")")  # fmt: skip
     q.set_defaults(handler=terminal_key)
 
     q = psub.add_parser("qr-token", help="demo: issue a one-time QR login token for a resident")
@@ -285,23 +286,23 @@ def enroll(args: argparse.Namespace) -> int:
         given = Path(args.public_key).expanduser()
         try:
             text = given.read_text() if given.is_file() else args.public_key
-            public = read_public_key(text)
+            scheme, public = read_public_key(text)
         except (OSError, ValueError) as exc:
-            return fail(f"--public-key: not an Ed25519 public key ({exc})", 2)
+            return fail(f"--public-key: not an Ed25519 or SM2 public key ({exc})", 2)
     elif args.key_out:
         out = Path(args.key_out).expanduser()
         if out.exists():
             return fail(f"{out} exists; not overwriting a key", 2)
-        public = public_key_b64(generate_terminal_key(out).public_key())
+        scheme, public = "ed25519", public_key_b64(generate_terminal_key(out).public_key())
     else:
         return fail("give --public-key (from `kiosk platform terminal-key` on the terminal) "
                     "or --key-out FILE", 2)  # fmt: skip
     storage = _storage(args)
     try:
-        storage.enroll(args.terminal, public)
+        storage.enroll(args.terminal, public, scheme)
     finally:
         storage.close()
-    print(f"terminal {args.terminal} enrolled (Ed25519 public key {public})")
+    print(f"terminal {args.terminal} enrolled ({scheme} public key {public})")
     if not args.public_key:
         print(f"private key: {args.key_out} (0600): copy it to the terminal as "
               "platform.key_file, then delete it here")  # fmt: skip
@@ -309,16 +310,20 @@ def enroll(args: argparse.Namespace) -> int:
 
 
 def terminal_key(args: argparse.Namespace) -> int:
+    from kiosk import gm
     from kiosk.platform.signing import generate_terminal_key, public_key_b64
     from kiosk.platform.wiring import terminal_key_path
 
-    out = Path(args.out).expanduser() if args.out else terminal_key_path(config_from(args))
+    config = config_from(args)
+    out = Path(args.out).expanduser() if args.out else terminal_key_path(config)
     if out.exists():
         return fail(f"{out} exists; not overwriting this terminal's key", 2)
-    key = generate_terminal_key(out)
+    if config.platform.crypto == "gm":
+        public = gm.write_private_key(out).public_key().text
+    else:
+        public = public_key_b64(generate_terminal_key(out).public_key())
     print(f"private key: {out} (0600, never leaves this terminal)")
-    print(f"enroll on the platform: kiosk platform enroll <TERMINAL-ID> "
-          f"--public-key {public_key_b64(key.public_key())}")  # fmt: skip
+    print(f"enroll on the platform: kiosk platform enroll <TERMINAL-ID> --public-key {public}")
     return 0
 
 

@@ -302,6 +302,32 @@ def _jpeg() -> Iterator[Case]:
     yield case
 
 
+@contextmanager
+def _gm() -> Iterator[Case]:
+    from kiosk import gm
+    from kiosk.offline.crypto import Sealed, SealError, open_sealed, seal
+    from kiosk.platform.signing import TerminalKey
+
+    key = gm.generate_private_key()
+    kid = gm.key_id(key.public_key())
+    blob = seal(key.public_key(), b'{"id_number": "11010119900101901X"}', "k").blob
+    signed = gm.sign(key, b"message").encode()
+    public = TerminalKey("sm2", key.public_key().text)
+
+    def case(rng: random.Random) -> None:
+        if rng.random() < 0.5:
+            forged = mutate(rng, signed).decode("latin-1")
+            if public.verify(b"message", forged) and forged.lower() != signed.decode():
+                raise Crash(f"a mutated SM2 signature verified: {forged!r}")
+            return
+        try:
+            open_sealed({kid: key}, Sealed(kid, mutate(rng, blob)), "k")
+        except SealError:
+            return
+
+    yield case
+
+
 TARGETS = {
     t.name: t
     for t in (
@@ -314,5 +340,6 @@ TARGETS = {
         Target("ssc", "social security card reader -> DeviceError/ApduError/TlvError", _ssc),
         Target("server", "reference server requests -> 2xx/4xx, never 5xx", _server),
         Target("jpeg", "server face check -> a reason code, header read first", _jpeg),
+        Target("gm", "国密 SM2 signatures and SM2+SM4 sealed blobs -> False / SealError", _gm),
     )
 }

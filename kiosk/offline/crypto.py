@@ -17,6 +17,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
+from kiosk import gm
+
 SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 _INFO_PREFIX = b"kiosk-outbox-v1|"
 
@@ -31,20 +33,34 @@ class Sealed:
     blob: bytes
 
 
-def key_id(public_key: X25519PublicKey) -> str:
+# A platform key: X25519 (HPKE, the default) or SM2 (国密, kiosk/gm.py: SM2 + SM4-GCM).
+PublicKey = X25519PublicKey | gm.Sm2PublicKey
+PrivateKey = X25519PrivateKey | gm.Sm2PrivateKey
+
+
+def key_id(public_key: PublicKey) -> str:
+    if isinstance(public_key, gm.Sm2PublicKey):
+        return gm.key_id(public_key)
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
-def seal(public_key: X25519PublicKey, plaintext: bytes, bind: str) -> Sealed:
+def seal(public_key: PublicKey, plaintext: bytes, bind: str) -> Sealed:
+    if isinstance(public_key, gm.Sm2PublicKey):
+        return Sealed(gm.key_id(public_key), gm.seal(public_key, plaintext, bind))
     blob = SUITE.encrypt(plaintext, public_key, info=_INFO_PREFIX + bind.encode())
     return Sealed(key_id(public_key), blob)
 
 
-def open_sealed(private_keys: dict[str, X25519PrivateKey], sealed: Sealed, bind: str) -> bytes:
+def open_sealed(private_keys: dict[str, PrivateKey], sealed: Sealed, bind: str) -> bytes:
     key = private_keys.get(sealed.kid)
     if key is None:
         raise SealError(f"no private key for key id {sealed.kid}")
+    if isinstance(key, gm.Sm2PrivateKey):
+        try:
+            return gm.open_sealed(key, sealed.blob, bind)
+        except ValueError as exc:
+            raise SealError(str(exc)) from exc
     try:
         return SUITE.decrypt(sealed.blob, key, info=_INFO_PREFIX + bind.encode())
     except (InvalidTag, ValueError) as exc:
@@ -69,8 +85,11 @@ def generate_keypair(private_path: Path, public_path: Path) -> X25519PrivateKey:
     return key
 
 
-def load_public_key(path: Path) -> X25519PublicKey:
-    key = serialization.load_pem_public_key(path.read_bytes())
+def load_public_key(path: Path) -> PublicKey:
+    raw = path.read_bytes()
+    if gm.is_public_key_file(raw):
+        return gm.Sm2PublicKey.parse(raw.decode("ascii"))
+    key = serialization.load_pem_public_key(raw)
     if not isinstance(key, X25519PublicKey):
         raise ValueError(f"{path}: not an X25519 public key")
     return key

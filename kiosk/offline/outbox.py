@@ -24,11 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
-
 from kiosk.offline.attachments import Attachment, pack
 from kiosk.offline.checkpoint import Checkpointer, checkpoint
-from kiosk.offline.crypto import seal
+from kiosk.offline.crypto import PublicKey, seal
 from kiosk.offline.recovery import RecoveryReport, counters_behind, recover, repair_counters
 from kiosk.offline.refs import format_local_ref, normalise_local_ref
 from kiosk.offline.reserve import DiskReserve, default_reserve_bytes
@@ -205,7 +203,7 @@ class Outbox:
         self,
         path: Path,
         conn: sqlite3.Connection,
-        public_key: X25519PublicKey | None,
+        public_key: PublicKey | None,
         terminal_id: str,
         clock: Callable[[], float],
         checkpoint_interval_s: float,
@@ -234,7 +232,7 @@ class Outbox:
     def open(
         cls,
         path: str | Path,
-        public_key: X25519PublicKey | None,
+        public_key: PublicKey | None,
         *,
         terminal_id: str = "KIOSK-DEMO-0001",
         clock: Callable[[], float] = time.time,

@@ -303,6 +303,8 @@ class PublicKey(Model):
     kid: str
     algorithm: str
     public_key_pem: str
+    sm2_kid: str | None = Field(None, description="国密: the SM2 key's id (SM2 + SM4-GCM sealing)")
+    sm2_public_key: str | None = Field(None, description='国密: "sm2:" + 128 hex digits (x | y)')
 
 
 # --- certificates (证明) and their public verification ----------------------------------------

@@ -8,6 +8,8 @@ request names, so nobody can downgrade):
 - ed25519: the terminal signs with its own private key, the platform stores only the public
   key (`kiosk platform enroll`), so nothing on the server can sign as a terminal. The
   signature is hex of the 64-byte Ed25519 signature.
+- sm2: 国密 (`platform.crypto = "gm"`): SM2 with SM3 over the canonical string, whose body
+  digest is then SM3 as well (kiosk/gm.py); the platform stores the SM2 public key.
 - hmac-sha256: a shared secret, hex(HMAC-SHA256(secret, canonical)). Kept only for the demo
   (the built-in platform and `platform serve --demo`): the demo secret is public.
 """
@@ -28,6 +30,8 @@ from typing import Literal, Protocol
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from kiosk import gm
 
 MAX_SKEW_S = 300  # |server clock - request timestamp| allowed
 NONCE_RETENTION_S = 900  # > 2 x skew: a replay inside the timestamp window is always caught
@@ -50,8 +54,11 @@ def body_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def canonical_string(method: str, path: str, timestamp: str, nonce: str, body: bytes) -> bytes:
-    return "\n".join([method.upper(), path, timestamp, nonce, body_digest(body)]).encode()
+def canonical_string(
+    method: str, path: str, timestamp: str, nonce: str, body: bytes, scheme: str = ""
+) -> bytes:
+    digest = gm.sm3_hex(body) if scheme == "sm2" else body_digest(body)
+    return "\n".join([method.upper(), path, timestamp, nonce, digest]).encode()
 
 
 def signature(secret: str, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
@@ -77,6 +84,17 @@ class HmacSigner:
         return hmac.new(self._secret, canonical, hashlib.sha256).hexdigest()
 
 
+class Sm2Signer:
+    scheme = "sm2"
+
+    def __init__(self, private_key: gm.Sm2PrivateKey) -> None:
+        self._key = private_key
+        self.public_key_text = private_key.public_key().text  # "sm2:…", what enroll takes
+
+    def sign(self, canonical: bytes) -> str:
+        return gm.sign(self._key, canonical)
+
+
 class Ed25519Signer:
     scheme = "ed25519"
 
@@ -96,10 +114,12 @@ class TerminalKey:
     """What the server has on file for a terminal: an Ed25519 public key (base64 of the 32
     raw bytes) or, for the demo terminal only, the HMAC secret itself."""
 
-    scheme: Literal["ed25519", "hmac-sha256"]
+    scheme: Literal["ed25519", "sm2", "hmac-sha256"]
     material: str
 
     def verify(self, canonical: bytes, sig: str) -> bool:
+        if self.scheme == "sm2":
+            return gm.verify(gm.Sm2PublicKey.parse(self.material), sig, canonical)
         if self.scheme == "hmac-sha256":
             expected = hmac.new(self.material.encode(), canonical, hashlib.sha256).hexdigest()
             return hmac.compare_digest(expected, sig.lower())
@@ -137,9 +157,16 @@ def load_terminal_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
-def read_public_key(text: str) -> str:
-    """An Ed25519 public key given as PEM or base64 of the raw 32 bytes -> base64 raw."""
+def read_public_key(text: str) -> tuple[str, str]:
+    """A terminal's public key as enroll takes it -> (scheme, what the platform stores):
+    Ed25519 as PEM or base64 of the raw 32 bytes; SM2 as "sm2:" + 128 hex digits."""
     text = text.strip()
+    if text.lower().startswith(gm.PUBLIC_PREFIX):
+        return "sm2", gm.Sm2PublicKey.parse(text).text
+    return "ed25519", _ed25519_public(text)
+
+
+def _ed25519_public(text: str) -> str:
     if text.startswith("-----BEGIN"):
         key = serialization.load_pem_public_key(text.encode())
         if not isinstance(key, Ed25519PublicKey):
@@ -166,11 +193,14 @@ def sign_request(
     """The four signing headers for one request. `path` includes the query string."""
     ts = str(int(time.time() if now is None else now))
     nonce = nonce or secrets.token_hex(16)
+    signer = as_signer(secret)
     return {
         HEADER_TERMINAL: terminal_id,
         HEADER_TIMESTAMP: ts,
         HEADER_NONCE: nonce,
-        HEADER_SIGNATURE: as_signer(secret).sign(canonical_string(method, path, ts, nonce, body)),
+        HEADER_SIGNATURE: signer.sign(
+            canonical_string(method, path, ts, nonce, body, signer.scheme)
+        ),
     }
 
 
@@ -209,7 +239,7 @@ def verify_request(
         raise SignatureError("bad_signature", "unknown terminal")
     if isinstance(key, str):
         key = TerminalKey("hmac-sha256", key)
-    if not key.verify(canonical_string(method, path, ts, nonce, body), sig):
+    if not key.verify(canonical_string(method, path, ts, nonce, body, key.scheme), sig):
         raise SignatureError("bad_signature", "signature does not match")
     now = time.time() if now is None else now
     if abs(now - int(ts)) > MAX_SKEW_S:

@@ -14,6 +14,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kiosk import gm
 from kiosk.demo import demo_secrets_in_use
 from kiosk.platform.client import PlatformClient
 from kiosk.platform.errors import PlatformError
@@ -21,6 +22,7 @@ from kiosk.platform.signing import (
     Ed25519Signer,
     HmacSigner,
     Signer,
+    Sm2Signer,
     generate_terminal_key,
     load_terminal_key,
 )
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 TERMINAL_KEY_FILE = "terminal_ed25519.key"
+TERMINAL_SM2_KEY_FILE = "terminal_sm2.key"
 
 
 def terminal_secret(platform_config: Any) -> str:
@@ -48,18 +51,25 @@ def terminal_secret(platform_config: Any) -> str:
 
 def terminal_key_path(config: KioskConfig) -> Path:
     pc = config.platform
-    return (
-        pc.key_file.expanduser() if pc.key_file else config.terminal.data_path / TERMINAL_KEY_FILE
-    )
+    if pc.key_file:
+        return pc.key_file.expanduser()
+    name = TERMINAL_SM2_KEY_FILE if pc.crypto == "gm" else TERMINAL_KEY_FILE
+    return config.terminal.data_path / name
 
 
 def terminal_signer(config: KioskConfig) -> tuple[Signer, str | None]:
     """How this terminal signs: (signer, the shared secret if it signs with one)."""
     path = terminal_key_path(config)
+    gm_mode = config.platform.crypto == "gm"
     if config.platform.mode == "builtin" and not path.exists():
-        generate_terminal_key(path)
+        if gm_mode:
+            gm.write_private_key(path)
+        else:
+            generate_terminal_key(path)
     if path.exists():
         try:
+            if gm_mode:
+                return Sm2Signer(gm.load_private_key(path)), None
             return Ed25519Signer(load_terminal_key(path)), None
         except (OSError, ValueError) as exc:
             raise RuntimeError(f"platform.key_file {path}: cannot be used ({exc})") from None
@@ -83,8 +93,12 @@ def connect(config: KioskConfig) -> tuple[str, Signer, list[str], EmbeddedPlatfo
             database_url=pc.database_url or None, demo=False,
         )  # fmt: skip
         base_url = embedded.start()
-        assert embedded.server is not None and isinstance(signer, Ed25519Signer)
-        embedded.server.storage.enroll(config.terminal.id, signer.public_key_b64)
+        assert embedded.server is not None
+        if isinstance(signer, Sm2Signer):
+            embedded.server.storage.enroll(config.terminal.id, signer.public_key_text, "sm2")
+        else:
+            assert isinstance(signer, Ed25519Signer)
+            embedded.server.storage.enroll(config.terminal.id, signer.public_key_b64)
     else:
         base_url = pc.url
     demo = demo_secrets_in_use(config, secret)
@@ -107,16 +121,20 @@ def start_platform_services(services: Services) -> None:
     data_dir = config.terminal.data_path
     key_path: Path | None = Path(pc.public_key_file).expanduser() if pc.public_key_file else None
     base_url, secret, demo, embedded = connect(config)
+    gm_mode = pc.crypto == "gm"
     if embedded is not None:
         services._embedded = embedded
-        key_path = key_path or embedded.public_key_path
+        assert embedded.server is not None
+        server_key = embedded.server.sm2_public_key_path if gm_mode else embedded.public_key_path
+        key_path = key_path or server_key
     client = PlatformClient(
         base_url, config.terminal.id, secret, timeout=pc.timeout_s, ca_file=pc.ca_file
     )
     client.demo_secrets = demo
     services.platform = client
     if key_path is None:
-        key_path = _fetch_public_key(client, data_dir / "platform_x25519.pub")
+        cache = data_dir / ("platform_sm2.pub" if gm_mode else "platform_x25519.pub")
+        key_path = _fetch_public_key(client, cache, gm_mode)
     # The sync thread gets its own connection pool so a slow drain never delays a screen.
     sync_client = PlatformClient(
         base_url, config.terminal.id, secret, timeout=pc.timeout_s, ca_file=pc.ca_file
@@ -127,14 +145,18 @@ def start_platform_services(services: Services) -> None:
     services.heartbeat = HeartbeatWorker(services, client, pc.heartbeat_s).start()
 
 
-def _fetch_public_key(client: PlatformClient, cache: Path) -> Path | None:
+def _fetch_public_key(client: PlatformClient, cache: Path, gm_mode: bool) -> Path | None:
     """Remote mode without public_key_file: use the cached key, else fetch it once over TLS."""
     if cache.exists():
         return cache
     try:
-        pem = client.public_key()["public_key_pem"]
+        keys = client.public_key()
+        pem = keys["sm2_public_key"] if gm_mode else keys["public_key_pem"]
     except PlatformError as exc:
         log.warning("platform public key not available yet: %s", exc)
+        return None
+    if not pem:
+        log.warning("the platform offers no SM2 key: 国密 sealing is not possible")
         return None
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(pem)

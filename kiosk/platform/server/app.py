@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from kiosk import __version__
+from kiosk import __version__, gm
 from kiosk.demo import DEMO_TERMINAL_ID, DEMO_TERMINAL_SECRET
 from kiosk.hall import TICKET_PREFIX
 from kiosk.offline import crypto
@@ -61,6 +61,8 @@ log = logging.getLogger(__name__)
 
 PRIVATE_KEY_FILE = "platform_x25519.key"
 PUBLIC_KEY_FILE = "platform_x25519.pub"
+SM2_PRIVATE_KEY_FILE = "platform_sm2.key"
+SM2_PUBLIC_KEY_FILE = "platform_sm2.pub"
 QR_TOKEN_TTL_S = 300
 # A verification lets this terminal read this resident's records for a few minutes: long
 # enough to print, short enough that the next person at the terminal cannot use it.
@@ -116,7 +118,18 @@ class PlatformServer:
         else:
             key = crypto.generate_keypair(private_path, self.public_key_path)
         self.kid = crypto.key_id(key.public_key())
-        self.private_keys = {self.kid: key}
+        # 国密: an SM2 key too, for terminals with platform.crypto = "gm" (kiosk/gm.py).
+        self.sm2_public_key_path = self.data_dir / SM2_PUBLIC_KEY_FILE
+        sm2_private = self.data_dir / SM2_PRIVATE_KEY_FILE
+        if sm2_private.exists():
+            sm2_key = gm.load_private_key(sm2_private)
+        else:
+            sm2_key = gm.write_private_key(sm2_private)
+            self.sm2_public_key_path.write_text(sm2_key.public_key().text + "\n")
+        self.sm2_public_key = sm2_key.public_key()
+        self.private_keys: dict[str, crypto.PrivateKey] = {
+            self.kid: key, gm.key_id(self.sm2_public_key): sm2_key,
+        }
         self.authority = ensure_authority(self.data_dir)
         self.faults = FaultInjector()
         for fault in faults:
@@ -235,7 +248,8 @@ class PlatformServer:
     async def keys(self, request: Request, terminal_id: str, body: bytes) -> Response:
         pem = self.public_key_path.read_text()
         return JSONResponse({"kid": self.kid, "algorithm": "HPKE X25519-HKDF-SHA256-AES-256-GCM",
-                             "public_key_pem": pem})  # fmt: skip
+                             "public_key_pem": pem, "sm2_kid": gm.key_id(self.sm2_public_key),
+                             "sm2_public_key": self.sm2_public_key.text})  # fmt: skip
 
     async def catalog(self, request: Request, terminal_id: str, body: bytes) -> Response:
         etag = self.demo.catalog_etag

@@ -29,6 +29,7 @@ from kiosk.platform.signing import NONCE_RETENTION_S, TerminalKey
 
 log = logging.getLogger(__name__)
 NONCE_PURGE_EVERY_S = 60.0
+_KEY_SCHEMES = ("ed25519", "sm2")  # public keys only: nothing stored can sign as a terminal
 # Tables of earlier versions that kept secrets in clear: dropped at start (terminals must be
 # enrolled again with a key pair; QR tokens live five minutes anyway).
 _LEGACY_COLUMNS = {"terminals": "secret", "qr_tokens": "id_number"}
@@ -236,14 +237,17 @@ class Storage:
 
     # --- terminals and nonces ----------------------------------------------------------
 
-    def enroll(self, terminal_id: str, public_key_b64: str) -> None:
-        """Enroll (or re-key) a terminal by its Ed25519 public key: the only credential kept."""
+    def enroll(self, terminal_id: str, public_key: str, scheme: str = "ed25519") -> None:
+        """Enroll (or re-key) a terminal by its public key, the only credential kept: Ed25519
+        (base64 of the raw key) or SM2 ("sm2:" + hex, 国密)."""
+        if scheme not in _KEY_SCHEMES:
+            raise ValueError(f"terminals sign with {' or '.join(_KEY_SCHEMES)}, not {scheme}")
         with self._tx():
             self._exec(
                 "INSERT INTO terminals (id, scheme, public_key, created_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET scheme = excluded.scheme, "
                 "public_key = excluded.public_key",
-                (terminal_id, "ed25519", public_key_b64, utc_now_iso()),
+                (terminal_id, scheme, public_key, utc_now_iso()),
             )
         self._keys.pop(terminal_id, None)
 
@@ -261,9 +265,9 @@ class Storage:
             row = self._exec(
                 "SELECT scheme, public_key FROM terminals WHERE id = ?", (terminal_id,)
             ).fetchone()
-        if row is None or row[0] != "ed25519":
+        if row is None or row[0] not in _KEY_SCHEMES:
             return None
-        key = self._keys[terminal_id] = TerminalKey("ed25519", row[1])
+        key = self._keys[terminal_id] = TerminalKey(row[0], row[1])
         return key
 
     def remember_nonce(self, terminal_id: str, nonce: str, now: float) -> bool:
