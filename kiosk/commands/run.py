@@ -34,6 +34,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    # COLUMNS/LINES inherited from a launcher would pin Textual to that size (it asks
+    # shutil.get_terminal_size, which prefers them) and every resize, the terminal
+    # emulator's font switch for 长辈模式 included, would be ignored: the tty knows better.
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
     lifecycle = Lifecycle(hard_exit=os._exit)
     lifecycle.install_signal_handlers()  # a SIGTERM while starting stops it too
     from kiosk.commands import config_from
