@@ -138,15 +138,12 @@ class KioskApp(App[int], inherit_bindings=False):
         if self.elder:
             self._switch_font(self.config.ui.elder_font_size)
         self.lifecycle.bind(self._stop_for, asyncio.get_running_loop().call_soon_threadsafe)
-        home = HomeScreen()
-        self.push_screen(home)
+        self.push_screen(HomeScreen())
         self.set_interval(0.5, self.check_inactivity, name="inactivity")
         self.set_interval(3, self.refresh_status, name="status")
         if self.lifecycle.watchdog_interval_s:  # pinged from this loop: a frozen loop is seen
             self.set_interval(self.lifecycle.watchdog_interval_s, self.lifecycle.heartbeat)
-        # the home screen's own callback: it runs after that screen's first paint (the
-        # app's would run as soon as the app's queue is idle, before anything is drawn)
-        home.call_after_refresh(self._first_paint_done)
+        self.call_after_refresh(self._first_paint_done)
 
     def _first_paint_done(self) -> None:
         # Devices load heavy libraries (cv2, escpos, pyscard); start them only once the

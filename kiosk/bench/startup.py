@@ -90,7 +90,8 @@ def run(quick: bool) -> Iterable[BenchResult]:
         k,
         "s",
         b,
-        note=f"median of {repeat}, pty {COLUMNS}x{ROWS}, baseline: bare one-button Textual app",
+        note=f"median of {repeat}, pty {COLUMNS}x{ROWS}, until the first screen is painted; "
+        "baseline: a bare Textual app pushing a one-button first screen",
     )
     yield BenchResult.compare(
         "startup.peak_rss_at_home_screen",
