@@ -27,15 +27,20 @@ def in_script(text: str, language: str) -> str:
 
 def fill_keys(keys: Iterable[Button], primary: str = "") -> None:
     """Keys as filled blocks in the theme's frame colour (the `primary` one in the primary
-    colour), set on the keys themselves so the app stylesheet's frames do not apply: a
-    framed key needs three rows, more than a small or 长辈模式 screen has for a pad or a
-    keyboard (the frame would hide the label), and a fill as bright as a frame marks the
-    target as clearly (>= 3:1). Call again after the theme changes (retranslate)."""
+    colour, a disabled one as the stylesheet draws it: a muted label, no block), set on the
+    keys themselves so the app stylesheet's frames do not apply: a framed key needs three
+    rows, more than a small or 长辈模式 screen has for a pad or a keyboard (the frame would
+    hide the label), and a fill as bright as a frame marks the target as clearly (>= 3:1).
+    Call again after the theme changes (retranslate) or a key is enabled or disabled."""
+    colours: dict[str, str] = {}
     for key in keys:
-        colours = key.app.get_css_variables()  # of the theme now (not the cached ones)
+        colours = colours or key.app.get_css_variables()  # the theme now, not a cached one
         fill = colours.get("frame", "#FFFFFF")
         key.styles.border = ("none", fill)
-        if key.id and key.id == primary:
+        if key.disabled:
+            key.styles.background = colours.get("background", "#000000")
+            key.styles.color = colours.get("muted", "#AAAAAA")
+        elif key.id and key.id == primary:
             key.styles.background = colours.get("primary", "#0D47A1")
             key.styles.color = colours.get("on-primary", "#FFFFFF")
         else:

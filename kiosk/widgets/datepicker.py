@@ -9,10 +9,11 @@
     on_date_picker_done(self, m: DatePicker.Done)        m.value: 确定 tapped
     picker.value / picker.day
 
-Each column (年 / 月 / 日) has its ＋ and － (the year also ＋10 / －10: a birth year is decades
-away); a step never leaves the bounds (it stops at them, and the key for a step that cannot
-be taken is disabled), and the day is kept within the month (31 March － 1 month = 28 or 29
-February). Below: the date as a person reads it with the weekday, and the check line.
+Each column (2026年 / 12月 / 1日) has its ＋ and － (the year also ＋10 / －10: a birth year
+is decades away); a step never leaves the bounds (it stops at them, and the key for a step
+that cannot be taken is disabled), and the day is kept within the month (31 March － 1 month
+= 28 or 29 February). Below: the date as a person reads it with the weekday, and 确定. The
+keys are filled blocks (fill_keys) so that it fits a small or 长辈模式 dialog.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from textual.widgets import Button, Static
 
 from kiosk.i18n import t
 from kiosk.validation import Checked, check_date, check_month, human_date, human_month
-from kiosk.widgets.checkmessage import CheckMessage, language_of
-from kiosk.widgets.chrome import TButton, TLabel, Translatable
+from kiosk.widgets.checkmessage import CheckMessage, fill_keys, language_of
+from kiosk.widgets.chrome import TButton, Translatable
 
 _STEPS = {  # button id suffix → (unit, amount)
     "year-up10": ("year", 10), "year-up": ("year", 1), "year-down": ("year", -1),
@@ -68,20 +69,22 @@ class DatePicker(Widget, Translatable):
     DatePicker { width: 1fr; max-width: 72; height: auto; }
     DatePicker .date-columns { height: auto; }
     DatePicker .date-column { width: 1fr; height: auto; margin: 0 1; }
-    DatePicker .date-unit { width: 1fr; height: 1; content-align: center middle; }
-    DatePicker .date-steps { height: 3; }
-    DatePicker .date-steps Button { width: 1fr; min-width: 5; height: 3; text-style: bold; }
+    DatePicker .date-steps { height: 2; }
+    DatePicker .date-steps Button { width: 1fr; min-width: 5; height: 2; text-style: bold; }
+    DatePicker .date-steps Button.-first { margin-right: 1; }
     DatePicker .date-value {
         width: 1fr; height: 3; content-align: center middle; text-style: bold;
         background: $surface; border: round $accent;
     }
-    DatePicker .date-said { width: 1fr; height: 1; content-align: center middle; margin-top: 1; }
-    DatePicker #date-done { width: 1fr; height: 3; margin-top: 1; }
+    DatePicker .date-bottom { height: 3; margin: 1 1 0 1; }
+    DatePicker .date-said { width: 1fr; height: 3; content-align: left middle; }
+    DatePicker #date-done { width: 16; height: 3; }
     App.-elder DatePicker { max-width: 96; }
-    App.-elder DatePicker .date-steps { height: 4; }
-    App.-elder DatePicker .date-steps Button { height: 4; }
+    App.-elder DatePicker .date-steps, App.-elder DatePicker .date-steps Button { height: 3; }
+    App.-elder DatePicker .date-steps Button.-first { margin-right: 2; }
     App.-elder DatePicker .date-value { border: heavy $accent; }
     App.-elder DatePicker .date-said { text-style: bold; }
+    App.-elder DatePicker #date-done { width: 20; }
     """
 
     class Changed(_Picked):
@@ -127,19 +130,21 @@ class DatePicker(Widget, Translatable):
         with Horizontal(classes="date-columns"):
             for unit in units:
                 with Vertical(classes=f"date-column date-{unit}"):
-                    yield TLabel(f"date.{unit}", classes="date-unit")
                     with Horizontal(classes="date-steps"):
-                        yield Button("＋", id=f"date-{unit}-up", classes="date-step")
+                        first = "date-step -first" if unit == "year" else "date-step"
+                        yield Button("＋", id=f"date-{unit}-up", classes=first)
                         if unit == "year":
                             yield Button("＋10", id="date-year-up10", classes="date-step")
                     yield Static(id=f"date-{unit}-value", classes="date-value")
                     with Horizontal(classes="date-steps"):
-                        yield Button("－", id=f"date-{unit}-down", classes="date-step")
+                        first = "date-step -first" if unit == "year" else "date-step"
+                        yield Button("－", id=f"date-{unit}-down", classes=first)
                         if unit == "year":
                             yield Button("－10", id="date-year-down10", classes="date-step")
-        yield Static(classes="date-said")
         yield CheckMessage(classes="date-message")
-        yield TButton("pad.done", id="date-done", variant="primary")
+        with Horizontal(classes="date-bottom"):
+            yield Static(classes="date-said")
+            yield TButton("pad.done", id="date-done", variant="primary")
 
     def on_mount(self) -> None:
         for button in self.query(Button):
@@ -155,20 +160,25 @@ class DatePicker(Widget, Translatable):
 
     def _show(self) -> None:
         language = language_of(self)
-        self.query_one("#date-year-value", Static).update(str(self.day.year))
-        self.query_one("#date-month-value", Static).update(str(self.day.month))
-        if not self.month_only:
-            self.query_one("#date-day-value", Static).update(str(self.day.day))
+        parts = {"year": self.day.year, "month": self.day.month, "day": self.day.day}
+        for unit, number in parts.items():
+            for shown in self.query(f"#date-{unit}-value").results(Static):
+                name = t(f"date.{unit}", language)  # 2026年 / Year 2026: the unit in place
+                shown.update(f"{name} {number}" if language == "en" else f"{number}{name}")
         for suffix, (unit, amount) in _STEPS.items():
             for button in self.query(f"#date-{suffix}"):
                 button.disabled = not self._can_step(unit, amount)
+        fill_keys(self.query(Button).results(Button), primary="date-done")
         if self.month_only:
             said = human_month(self.day.year, self.day.month, language)
         else:
             weekday = t("date.weekdays", language).split(",")[self.day.weekday()]
             said = f"{human_date(self.day, language)} {weekday}"
         self.query_one(".date-said", Static).update(said)
-        self.query_one(CheckMessage).show(self._checked())
+        checked = self._checked()  # the steps keep to the bounds: a problem is a bad setup
+        message = self.query_one(CheckMessage)
+        message.show(checked)
+        message.display = not checked.ok
 
     def _checked(self) -> Checked:
         if self.month_only:
