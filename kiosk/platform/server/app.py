@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 from starlette.applications import Starlette
@@ -57,6 +57,7 @@ from kiosk.platform.signing import (
 if TYPE_CHECKING:
     from kiosk.platform.server.certificates.issuing import IssuedCertificate
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 PRIVATE_KEY_FILE = "platform_x25519.key"
@@ -108,6 +109,14 @@ class PlatformServer:
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.data_dir.chmod(0o700)  # its private key opens every sealed item
         self.storage = Storage.open(self.data_dir, database_url)
+        # PostgreSQL: durable writes (outbox batches, verifications) go through a second
+        # connection in a worker thread, so a slow WAL flush never stalls the heartbeats
+        # served on the event loop. SQLite keeps its one connection.
+        self.writer = (
+            Storage.open(self.data_dir, database_url)
+            if self.storage.dialect == "postgresql"
+            else self.storage
+        )
         if demo:  # the demo terminal's public secret, in memory only
             self.storage.add_demo_terminal(DEMO_TERMINAL_ID, DEMO_TERMINAL_SECRET)
         self.demo = DemoData()
@@ -128,7 +137,8 @@ class PlatformServer:
             self.sm2_public_key_path.write_text(sm2_key.public_key().text + "\n")
         self.sm2_public_key = sm2_key.public_key()
         self.private_keys: dict[str, crypto.PrivateKey] = {
-            self.kid: key, gm.key_id(self.sm2_public_key): sm2_key,
+            self.kid: key,
+            gm.key_id(self.sm2_public_key): sm2_key,
         }
         self.authority = ensure_authority(self.data_dir)
         self.faults = FaultInjector()
@@ -144,7 +154,15 @@ class PlatformServer:
         self.app = FaultMiddleware(self._starlette(), self.faults)
 
     def close(self) -> None:
+        if self.writer is not self.storage:
+            self.writer.close()
         self.storage.close()
+
+    async def _durably(self, work: Callable[[], T]) -> T:
+        """Run a durable write off the event loop when it has its own connection."""
+        if self.writer is self.storage:
+            return work()
+        return await run_in_threadpool(work)
 
     # --- plumbing ----------------------------------------------------------------------
 
@@ -266,25 +284,31 @@ class PlatformServer:
         if isinstance(items, list) and len(items) > s.MAX_BATCH_ITEMS:
             raise BadRequest(413, "batch_too_large", f"at most {s.MAX_BATCH_ITEMS} items per batch")
         batch: s.BatchRequest = self._model(s.BatchRequest, data)
-        known = self.storage.known_keys(list({i.key for i in batch.items}))
-        prepared: list[NewItem | str] = []
         uploads: dict[str, list[str]] = {}  # application key -> phone uploads it carries
         materials: dict[str, list[Attachment]] = {}  # application key -> materials sealed in it
-        for item in batch.items:
-            if item.key in known:
-                prepared.append(item.key)
-                continue
-            prepared.append(self._prepare(item, uploads, materials))
-        results = self.storage.submit_batch(terminal_id, prepared)
+
+        def apply() -> list[dict[str, Any]]:
+            known = self.writer.known_keys(list({i.key for i in batch.items}))
+            prepared: list[NewItem | str] = []
+            for item in batch.items:
+                if item.key in known:
+                    prepared.append(item.key)
+                    continue
+                prepared.append(self._prepare(item, uploads, materials))
+            results = self.writer.submit_batch(terminal_id, prepared)
+            for item, result in zip(batch.items, results, strict=True):
+                if result["status"] == "accepted" and uploads.get(item.key):
+                    # The phone's files are already here: the application links them, once.
+                    self.writer.attach_uploads(item.key, uploads[item.key], terminal_id)
+                if result["status"] == "accepted" and materials.get(item.key):
+                    # Stored only when the item is new: a resend stores nothing again.
+                    self.writer.add_materials(item.key, materials[item.key])
+            return results
+
+        results = await self._durably(apply)
         for item, result in zip(batch.items, results, strict=True):
             if item.kind == "rating" and result["status"] == "accepted":
                 self.console.on_rating(terminal_id, item.key, item.display)
-            if result["status"] == "accepted" and uploads.get(item.key):
-                # The phone's files are already here: the application links them, once.
-                self.storage.attach_uploads(item.key, uploads[item.key], terminal_id)
-            if result["status"] == "accepted" and materials.get(item.key):
-                # Stored only when the item is new: a resend (duplicate) stores nothing again.
-                self.storage.add_materials(item.key, materials[item.key])
         return JSONResponse({"results": results})
 
     def _prepare(
@@ -347,7 +371,7 @@ class PlatformServer:
             if resident is None:
                 reason = why if id_hash is None else NOT_VERIFIED
                 return JSONResponse({"verified": False, "method": "qr", "reason": reason})
-            return self._verified("qr", resident, terminal_id)
+            return await self._verified("qr", resident, terminal_id)
         # The frame is judged first and alone: whether the resident exists never changes the
         # answer, nor the work done (an unknown, an invalid and a mismatched resident all get
         # NOT_VERIFIED after the same face check).
@@ -360,7 +384,7 @@ class PlatformServer:
         resident = self.demo.residents.get(number) if id_number_acceptable(number) else None
         if resident is None or not self._face_matches(resident, req.face_jpeg_b64):
             return JSONResponse({"verified": False, "method": "face", "reason": NOT_VERIFIED})
-        return self._verified("face", resident, terminal_id)
+        return await self._verified("face", resident, terminal_id)
 
     @staticmethod
     def _face_matches(resident: Any, face_jpeg_b64: str) -> bool:
@@ -369,12 +393,13 @@ class PlatformServer:
         frame with one clear face (check_face_jpeg) is taken as a match for a demo resident."""
         return True
 
-    def _verified(self, method: str, resident: Any, terminal_id: str) -> Response:
+    async def _verified(self, method: str, resident: Any, terminal_id: str) -> Response:
         verification_id = secrets.token_urlsafe(24)
         expires = time.time() + VERIFICATION_TTL_S
         info = resident.info()
-        self.storage.add_verification(
-            verification_id, terminal_id, resident_id_hash(info["id_number"]), expires
+        id_hash = resident_id_hash(info["id_number"])
+        await self._durably(
+            lambda: self.writer.add_verification(verification_id, terminal_id, id_hash, expires)
         )
         return JSONResponse({"verified": True, "method": method, "reason": "ok",
                              "verification_id": verification_id,
