@@ -504,12 +504,15 @@ def measure(
 
 
 def _problems(log: Path) -> str:
-    """The last error a server logged (a traceback's last lines), if any."""
+    """The last exception a server logged (its type and message), if any."""
     try:
         lines = log.read_text(errors="replace").splitlines()
     except OSError:
         return ""
-    for i in range(len(lines) - 1, -1, -1):
-        if "Error" in lines[i] or "Traceback" in lines[i]:
-            return f"{log.name}: " + " | ".join(lines[max(0, i - 3) : i + 1])[-600:]
-    return ""
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback")]
+    if not starts:
+        return ""
+    tail = lines[starts[-1] + 1 :]
+    last = next((line for line in tail if line and not line[0].isspace()), tail[-1] if tail else "")
+    where = [line.strip() for line in tail if line.strip().startswith("File ")][-1:]
+    return f"{log.name}: {last} ({' '.join(where)})"[:600]

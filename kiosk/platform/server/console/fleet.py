@@ -15,6 +15,7 @@ from kiosk.platform.server.console.settings import ConsoleSettings
 from kiosk.platform.server.console.tables import Tables
 
 BROKEN_STATES = ("hardwareError", "offline", "powerOff")
+ROSTER_EVERY_S = 60.0  # how often newly enrolled, silent terminals are added to the list
 STATE_LABELS = {
     "online": "在线", "offline": "离线", "locked": "已锁定", "out_of_service": "暂停服务",
     "never": "未上报",
@@ -94,6 +95,7 @@ class Fleet:
         self.t = tables
         self.settings = settings
         self._last_sweep = 0.0
+        self._last_roster = 0.0
 
     # --- heartbeats -----------------------------------------------------------------------
 
@@ -229,10 +231,14 @@ class Fleet:
                     str(tid), now, "state", f"{STATE_LABELS.get(str(state), str(state))} → 离线"
                 )
             marked += 1
-        with self.t.tx():
+        if now - self._last_roster > ROSTER_EVERY_S or force and self._last_roster == 0.0:
+            self._last_roster = now
+            # Enrolled terminals that never beat are listed too. Another process (or a first
+            # heartbeat) may insert the same row at the same moment: DO NOTHING.
             self.t.run(
-                "INSERT INTO console_terminals (id, state) SELECT id, 'never' FROM terminals "
-                "WHERE id NOT IN (SELECT id FROM console_terminals)"
+                "INSERT INTO console_terminals (id, state) SELECT t.id, 'never' FROM terminals t "
+                "WHERE NOT EXISTS (SELECT 1 FROM console_terminals c WHERE c.id = t.id) "
+                "ON CONFLICT (id) DO NOTHING"
             )
         return marked
 
@@ -256,16 +262,21 @@ class Fleet:
             f"ORDER BY alert_count DESC, id LIMIT {size} OFFSET {max(page, 0) * size}",
             params,
         )
-        total_row = self.t.one(f"SELECT COUNT(*) FROM console_terminals{clause}", params)
-        counts = {str(k): int(v) for k, v in self.t.rows(
-            "SELECT state, COUNT(*) FROM console_terminals GROUP BY state")}  # fmt: skip
-        alerting = self.t.one("SELECT COUNT(*) FROM console_terminals WHERE alert_count > 0")
-        return Page(
-            [TerminalRow.of(r) for r in rows],
-            int(total_row[0]) if total_row else 0,
-            counts,
-            int(alerting[0]) if alerting else 0,
+        # One pass for the summary: terminals by state and how many have alerts.
+        summary = self.t.rows(
+            "SELECT state, COUNT(*), SUM(CASE WHEN alert_count > 0 THEN 1 ELSE 0 END) "
+            "FROM console_terminals GROUP BY state"
         )
+        counts = {str(r[0]): int(r[1]) for r in summary}
+        alerting = sum(int(r[2] or 0) for r in summary)
+        if query:
+            found = self.t.one(f"SELECT COUNT(*) FROM console_terminals{clause}", params)
+            total = int(found[0]) if found else 0
+        elif state == "alerts":
+            total = alerting
+        else:
+            total = counts.get(state, 0) if state else sum(counts.values())
+        return Page([TerminalRow.of(r) for r in rows], total, counts, alerting)
 
     def terminal(self, terminal_id: str) -> TerminalRow | None:
         row = self.t.one(f"SELECT {_COLUMNS} FROM console_terminals WHERE id = ?", (terminal_id,))
