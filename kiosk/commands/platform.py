@@ -256,7 +256,10 @@ def load(args: argparse.Namespace) -> int:
             print(f"{report.terminals:>6} terminals, {report.minutes:g} min: heartbeat p50 "
                   f"{report.heartbeat_p50_ms} ms, p99 {report.heartbeat_p99_ms} ms (no-op request "
                   f"p99 {report.health_p99_ms} ms), requests {report.requests}, errors "
-                  f"{report.errors or 0}, generator lag {report.max_lag_s:.2f} s: {verdict}", flush=True)  # fmt: skip
+                  f"{report.errors or 0}, generator lag {report.max_lag_s:.2f} s: {verdict}; CPU per "
+                  f"request: servers {report.server_cpu_ms_per_request} ms, PostgreSQL "
+                  f"{report.database_cpu_ms_per_request} ms (~{report.terminals_per_core} "
+                  f"terminals per free core)", flush=True)  # fmt: skip
             for sample in report.error_samples:
                 print(f"    {sample}", flush=True)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -58,6 +59,7 @@ class Recorder:
     errors: dict[str, int] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
     max_lag_s: float = 0.0
+    sent: int = 0  # every request, counted or not
 
     def ok(self, kind: str, seconds: float) -> None:
         self.latencies.setdefault(kind, []).append(seconds)
@@ -80,6 +82,11 @@ class LoadReport:
     heartbeat_max_ms: float
     health_p99_ms: float  # a no-op request under the same load: the baseline
     max_lag_s: float
+    # CPU the servers and PostgreSQL spent per request (all kinds): capacity on an idle
+    # machine is about cores / (cpu per request x requests per terminal-second).
+    server_cpu_ms_per_request: float = 0.0
+    database_cpu_ms_per_request: float = 0.0
+    terminals_per_core: int = 0  # terminals one free core carries (servers + database)
 
     @property
     def sustained(self) -> bool:
@@ -96,6 +103,9 @@ class LoadReport:
             "heartbeat_p50_ms": self.heartbeat_p50_ms, "heartbeat_p99_ms": self.heartbeat_p99_ms,
             "heartbeat_max_ms": self.heartbeat_max_ms, "health_p99_ms": self.health_p99_ms,
             "max_lag_s": round(self.max_lag_s, 3), "sustained": self.sustained,
+            "server_cpu_ms_per_request": self.server_cpu_ms_per_request,
+            "database_cpu_ms_per_request": self.database_cpu_ms_per_request,
+            "terminals_per_core": self.terminals_per_core,
         }  # fmt: skip
 
 
@@ -230,6 +240,7 @@ class Generator:
         if index is not None:
             headers = sign_request(terminal_signer(index), terminal_id(index), method, path, body)
         conn = await self.pool.get()
+        self.rec.sent += 1
         start = time.perf_counter()
         try:
             status, data = await conn.request(method, path, headers, body)
@@ -470,7 +481,6 @@ def measure(
     """Run each step (a number of terminals) for `minutes`, on a throwaway PostgreSQL unless
     a database is given (stopping at the first step not sustained); then time the console
     with every terminal of the largest step registered."""
-    import contextlib
     import tempfile
 
     from kiosk.platform.pgcluster import throwaway_postgres
@@ -486,9 +496,21 @@ def measure(
         urls, procs = start_servers(url, folder, servers)
         stack.callback(stop_servers, procs)
         reports: list[LoadReport] = []
+        database = _postmaster(url)
         for n in steps:
             gen = Generator(urls, folder / "platform_x25519.pub", rates or Rates())
+            before = (_cpu_s(procs), _cpu_s([database]) if database else 0.0, time.monotonic())
             report = asyncio.run(gen.run(n, minutes))
+            server_s = _cpu_s(procs) - before[0]
+            database_s = (_cpu_s([database]) if database else 0.0) - before[1]
+            count = max(1, gen.rec.sent)  # every request, warm-up and probes included
+            cpu_per_terminal_s = (server_s + database_s) / ((time.monotonic() - before[2]) * n)
+            report = dataclasses.replace(
+                report,
+                server_cpu_ms_per_request=round(server_s * 1000 / count, 3),
+                database_cpu_ms_per_request=round(database_s * 1000 / count, 3),
+                terminals_per_core=int(1 / cpu_per_terminal_s) if cpu_per_terminal_s > 0 else 0,
+            )
             if report.errors:  # say why, from the servers' own logs
                 tails = [_problems(folder / f"server-{i}.log") for i in range(servers)]
                 report = dataclasses.replace(
@@ -516,3 +538,33 @@ def _problems(log: Path) -> str:
     last = next((line for line in tail if line and not line[0].isspace()), tail[-1] if tail else "")
     where = [line.strip() for line in tail if line.strip().startswith("File ")][-1:]
     return f"{log.name}: {last} ({' '.join(where)})"[:600]
+
+
+def _postmaster(database_url: str) -> Any:
+    """The PostgreSQL server process listening on the URL's port (its backends are its
+    children), to count the database's CPU; None if it is not found on this machine."""
+    import psutil
+
+    port = urlsplit(database_url).port
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        cmdline = proc.info.get("cmdline") or []
+        if proc.info.get("name") == "postgres" and f"-p {port}" in " ".join(cmdline):
+            return proc
+    return None
+
+
+def _cpu_s(procs: Sequence[Any]) -> float:
+    """User + system CPU seconds of these processes and all their children."""
+    import psutil
+
+    total = 0.0
+    for proc in procs:
+        try:
+            ps = proc if isinstance(proc, psutil.Process) else psutil.Process(proc.pid)
+            for p in [ps, *ps.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    times = p.cpu_times()
+                    total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total
