@@ -202,3 +202,60 @@ def test_heartbeat_carries_the_a4_printer_state(tmp_path, certificates):
         assert "paper low" in entry["detail"] and "toner low 12%" in entry["detail"]
     finally:
         services.stop()
+
+
+def test_a_certificate_service_prints_on_a4_and_falls_back_to_a_receipt(tmp_path):
+    """The journey's action for a 证明: issued by the platform, printed on the A4 printer
+    through cupsd; with the A4 paper out, a receipt with the verification code and QR."""
+    from kiosk.config import load_config
+    from kiosk.resident import actions
+    from kiosk.resident.identity import QrIdentity
+    from kiosk.resident.session import ResidentSession
+    from kiosk.services import Services
+
+    env = {"KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
+           **{f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("IDCARD", "SMARTCARD", "CAMERA", "DOCCAM")}}  # fmt: skip
+    services = Services(load_config(environ=env))
+    services.start()
+    try:
+        a4 = services.a4printer
+        assert a4 is not None and a4.emulator is not None and services.platform is not None
+        _until(lambda: a4.health().state == DeviceState.ONLINE, "the A4 printer online")
+        verified = services.platform.verify_identity(
+            id_number=DEMO_ID_NUMBER, face_jpeg=demo_jpeg()
+        )
+        session = ResidentSession(identity=QrIdentity.from_platform(verified["resident"]),
+                                  verification_id=verified["verification_id"])  # fmt: skip
+        service = services.catalog.service("HJ002")  # 户籍证明
+        assert service is not None and actions.issues_certificate(service)
+        session.start_service(service)
+        session.answers.update({"purpose": "study", "name": "测试一"})
+
+        def issue() -> actions.RecordResult:
+            return actions.issue_and_print_certificate(
+                services.platform, a4, services.printer, session, service, services.config,
+                still_here=lambda: True,
+            )  # fmt: skip
+
+        before = set(a4.emulator.out_dir.iterdir())
+        result = issue()
+        assert result.outcome == "printed_a4" and result.title == "户籍证明"
+        assert len(set(a4.emulator.out_dir.iterdir()) - before) == 1  # out of cups-pdf
+        shown = dict(result.summary)
+        assert shown["证明对象"].startswith("测*一") and DEMO_ID_NUMBER not in shown["证明对象"]
+
+        a4.emulator.set_faults({"media-empty-error"})
+        a4.job_timeout_s = 3  # the A4 job is held for paper: the resident gets a receipt
+        fallback = issue()
+        assert fallback.outcome == "printed", fallback
+        printed = services.printer.emulator.jobs[-1]
+        code = dict(fallback.summary)["验证码"]
+        assert code in printed.text and "A4 打印机暂不可用" in printed.text
+        (qr,) = printed.page.qr_payloads()
+        assert qr.decode().endswith(f"/verify/{code}")
+        assert DEMO_ID_NUMBER not in printed.text
+    finally:
+        a4 = services.a4printer
+        if a4 is not None and a4.emulator is not None:
+            a4.emulator.set_faults()
+        services.stop()

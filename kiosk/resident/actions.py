@@ -21,6 +21,7 @@ from kiosk.resident.tickets import LocalTicketCounter
 
 if TYPE_CHECKING:
     from kiosk.config import KioskConfig
+    from kiosk.devices.a4printer.adapter import A4Printer
     from kiosk.devices.camera.adapter import Camera
     from kiosk.devices.doccam.adapter import DocumentCamera
     from kiosk.devices.idcard.reader import IdCardReader
@@ -120,9 +121,7 @@ def capture_face(
     if platform is None:
         return "offline"
     try:
-        result = platform.verify_identity(
-            id_number=session.identity.id_number, face_jpeg=scan.jpeg
-        )
+        result = platform.verify_identity(id_number=session.identity.id_number, face_jpeg=scan.jpeg)
     except Exception as exc:
         log.warning("face verification failed", extra={"error": type(exc).__name__})
         return "offline"
@@ -135,7 +134,8 @@ def capture_face(
 # --- records -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RecordResult:
-    outcome: Literal["printed", "print_failed", "offline", "kept", "needs_verification"]
+    outcome: Literal["printed", "printed_a4", "print_failed", "offline", "kept",
+                     "needs_verification"]  # fmt: skip
     title: str = ""
     summary: tuple[tuple[str, str], ...] = ()
     reference: str = ""
@@ -173,6 +173,57 @@ def fetch_and_print_record(
     outcome = print_receipt(printer, receipts.record_receipt(record, config))
     session.last_reference, session.last_service_code = reference, service.code
     return RecordResult(outcome, title, summary, reference)
+
+
+def issues_certificate(service: Service) -> bool:
+    """The guide promises a certificate printed here with the electronic seal."""
+    return "加盖电子印章" in service.guide.collection
+
+
+def issue_and_print_certificate(
+    platform: PlatformClient | None,
+    a4printer: A4Printer | None,
+    printer: ReceiptPrinter | None,
+    session: ResidentSession,
+    service: Service,
+    config: KioskConfig,
+    still_here: Callable[[], bool],
+) -> RecordResult:
+    """The platform issues the certificate (signed A4 PDF with seal and QR); it prints on the
+    A4 printer, or, when that cannot print, a receipt with what it certifies and its
+    verification code. The summary shown on screen is masked, as the document is."""
+    if session.identity is None or platform is None:
+        return RecordResult("offline")
+    from kiosk.devices.base import DeviceError
+    from kiosk.platform.errors import PlatformRejected
+
+    # The resident's choices only (months, purpose, ...): card fields are not options.
+    asked = {f.name for f in service.resident_fields}
+    options = {k: v for k, v in session.answers.items() if v and k in asked}
+    try:
+        issued = platform.issue_certificate(session.identity.id_number, service.code, options,
+                                            verification_id=session.verification_id)  # fmt: skip
+        pdf = platform.certificate_pdf(issued)
+    except PlatformRejected as exc:
+        return RecordResult("needs_verification" if exc.status == 403 else "offline")
+    except Exception as exc:
+        log.warning("certificate not issued", extra={"error": type(exc).__name__})
+        return RecordResult("offline")
+    summary = (("证明对象", issued.certifies), ("出具机关", issued.authority),
+               ("证明编号", issued.certificate_no), ("验证码", issued.code))  # fmt: skip
+    session.last_reference, session.last_service_code = issued.certificate_no, service.code
+    if not still_here():
+        return RecordResult("print_failed", issued.title, summary, issued.certificate_no)
+    if a4printer is not None:
+        try:
+            job = a4printer.print_pdf(pdf, f"{issued.title} {issued.certificate_no}")
+            if job.completed:
+                return RecordResult("printed_a4", issued.title, summary, issued.certificate_no)
+            log.warning("A4 job ended %s (%s): receipt instead", job.state, job.printer_problem)
+        except DeviceError as exc:
+            log.warning("A4 printer cannot print (%s): receipt instead", exc.code)
+    outcome = print_receipt(printer, receipts.certificate_receipt(issued, config))
+    return RecordResult(outcome, issued.title, summary, issued.certificate_no)
 
 
 # --- applications ------------------------------------------------------------------------
@@ -373,7 +424,9 @@ def query_progress(
                      human_time(str(s.get("at") or "")))
         for s in p.get("steps", [])
     )  # fmt: skip
-    return "found", Progress(str(p.get("reference", reference)), str(p.get("service_name") or ""), steps)
+    return "found", Progress(
+        str(p.get("reference", reference)), str(p.get("service_name") or ""), steps
+    )
 
 
 # --- rating, staff -----------------------------------------------------------------------

@@ -115,7 +115,9 @@ class IdCardIdentity:
         self._card = None
 
     def __repr__(self) -> str:
-        return f"IdCardIdentity(name={mask_name(self.name)!r}, id={mask_id_number(self.id_number)!r})"
+        return (
+            f"IdCardIdentity(name={mask_name(self.name)!r}, id={mask_id_number(self.id_number)!r})"
+        )
 
 
 class SocialSecurityIdentity:

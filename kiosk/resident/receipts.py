@@ -11,6 +11,7 @@ from kiosk.resident.service import Language, Service
 if TYPE_CHECKING:
     from kiosk.config import KioskConfig
     from kiosk.devices.printer.receipt import Receipt
+    from kiosk.platform.schemas import CertificateIssued
     from kiosk.resident.actions import Submission, Ticket
 
 
@@ -73,6 +74,32 @@ def record_receipt(record: dict[str, object], config: KioskConfig) -> Receipt:
         lines=tuple(lines),
         qr=number,
         qr_caption="扫码验证证明真伪",
+    )
+
+
+def certificate_receipt(issued: CertificateIssued, config: KioskConfig) -> Receipt:
+    """The receipt-printer stand-in when the A4 printer is out: what the certificate
+    certifies (masked) and the verification code and URL, so it can still be checked and the
+    A4 document fetched at a counter."""
+    from kiosk.devices.printer.receipt import Receipt
+
+    return Receipt(
+        title=issued.title,
+        terminal_name=config.terminal.name,
+        terminal_id=config.terminal.id,
+        platform_ref=issued.certificate_no,
+        fields=(
+            ("证明编号", issued.certificate_no),
+            ("证明对象", issued.certifies),
+            ("出具机关", issued.authority),
+            ("验证码", issued.code),
+        ),  # fmt: skip
+        lines=(
+            "A4 打印机暂不可用：本凭条为证明摘要。",
+            "凭验证码可在线核验，或到窗口打印 A4 证明。",
+        ),
+        qr=issued.verify_url,
+        qr_caption="扫码核验证明真伪",
     )
 
 

@@ -195,7 +195,8 @@ class Service:
                 collection=_text(guide, "collection"),
             ),
             form=tuple(
-                FormField.from_json(f) for f in (form if isinstance(form, list) else [])
+                FormField.from_json(f)
+                for f in (form if isinstance(form, list) else [])
                 if isinstance(f, Mapping)
             ),  # fmt: skip
             keywords=texts(raw, "keywords"),

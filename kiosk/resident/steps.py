@@ -98,7 +98,9 @@ class Journey:
     history: list[Step] = field(default_factory=list)
 
     @classmethod
-    def for_service(cls, service: Service, *, has_camera: bool, has_doccam: bool = False) -> Journey:
+    def for_service(
+        cls, service: Service, *, has_camera: bool, has_doccam: bool = False
+    ) -> Journey:
         return cls(kind_of(service), plan(service, has_camera=has_camera, has_doccam=has_doccam),
                    service)  # fmt: skip
 

@@ -41,10 +41,17 @@ class RecordScreen(KioskScreen):
         session, services = self.kiosk.session, self.services
         if session is None or session.service is None:
             return
-        result = actions.fetch_and_print_record(
-            services.platform, services.printer, session, session.service, services.config,
-            still_here=lambda: self.kiosk.session is session,
-        )  # fmt: skip
+        still_here = lambda: self.kiosk.session is session  # noqa: E731
+        if actions.issues_certificate(session.service):  # an A4 证明 with seal and QR
+            result = actions.issue_and_print_certificate(
+                services.platform, services.a4printer, services.printer, session,
+                session.service, services.config, still_here=still_here,
+            )  # fmt: skip
+        else:
+            result = actions.fetch_and_print_record(
+                services.platform, services.printer, session, session.service, services.config,
+                still_here=still_here,
+            )  # fmt: skip
         self.post_message(RecordDone(result))
 
     def on_record_done(self, message: RecordDone) -> None:
@@ -53,7 +60,7 @@ class RecordScreen(KioskScreen):
         if result.summary:
             summary = "\n".join(f"{k}：{v}" for k, v in result.summary)
             self.query_one("#record-summary", Static).update(summary)
-        self.query_one("#record-rate").display = result.outcome in ("printed", "kept")
+        self.query_one("#record-rate").display = result.outcome in ("printed", "printed_a4", "kept")
 
     def on_button_pressed(self, event: TButton.Pressed) -> None:
         if event.button.id == "record-rate":
