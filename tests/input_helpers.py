@@ -4,11 +4,13 @@ the widgets post, so tests can tap keys and read what a resident would see."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
 from textual.app import App
 from textual.message import Message
+from textual.pilot import Pilot
 from textual.widget import Widget
 
 import kiosk
@@ -64,3 +66,13 @@ def text_of(app: App[None], selector: str) -> str:
         return str(widget.label)
     assert isinstance(widget, Static)
     return str(widget.render()).strip()
+
+
+async def shows(pilot: Pilot[None], selector: str, expected: str, timeout: float = 10.0) -> None:
+    """Wait until the widget reads `expected` (a tap's effect may need a few refreshes: the
+    region picker mounts a new page of buttons), then check it, saying what it read."""
+    from tests.conftest import wait_until
+
+    with contextlib.suppress(AssertionError):  # then say what it did read
+        await wait_until(pilot, lambda: text_of(pilot.app, selector) == expected, timeout)
+    assert text_of(pilot.app, selector) == expected

@@ -6,7 +6,7 @@ from kiosk.widgets.addressinput import AddressInput
 from kiosk.widgets.pinyinkeyboard import PinyinKeyboard
 from kiosk.widgets.regionpicker import RegionPicker
 from tests.conftest import tap, wait_until
-from tests.input_helpers import InputHost, text_of
+from tests.input_helpers import InputHost, shows, text_of
 
 
 async def keys(pilot, typed: str) -> None:
@@ -21,7 +21,7 @@ async def test_an_address_is_a_division_and_a_street_line() -> None:
         assert not app.screen.query_one(PinyinKeyboard).display  # the place first
         await tap(pilot, "#region-110000")
         await tap(pilot, "#region-110105")  # 朝阳区
-        assert text_of(app, ".address-place") == "北京市朝阳区"
+        await shows(pilot, ".address-place", "北京市朝阳区")
         assert not app.screen.query_one(RegionPicker).display
         await keys(pilot, "jianguolu")
         await tap(pilot, "#kb-cand-0")  # 建国
@@ -50,5 +50,5 @@ async def test_change_place_goes_back_to_the_picker_and_keeps_the_street() -> No
         assert app.screen.query_one(RegionPicker).display
         await wait_until(pilot, lambda: app.screen.query("#region-110108"))  # laid out anew
         await tap(pilot, "#region-110108")  # 海淀区 (the picker opens at 北京市)
-        assert text_of(app, ".address-place") == "北京市海淀区"
+        await shows(pilot, ".address-place", "北京市海淀区")
         assert app.screen.query_one(AddressInput).text == "北京市海淀区建国路88号"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kiosk.widgets.regionpicker import RegionPicker
 from tests.conftest import tap
-from tests.input_helpers import InputHost, text_of
+from tests.input_helpers import InputHost, shows, text_of
 
 
 async def next_page_until(pilot, selector: str) -> None:
@@ -21,24 +21,24 @@ async def test_a_county_is_chosen_by_taps() -> None:
     app = InputHost(lambda: RegionPicker())
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        assert text_of(app, ".region-path") == "请选择省份"
+        await shows(pilot, ".region-path", "请选择省份")
         assert app.screen.query_one("#region-up").disabled
         await next_page_until(pilot, "#region-440000")
         await tap(pilot, "#region-440000")  # 广东省
-        assert text_of(app, ".region-path") == "广东省 › 请选择城市"
+        await shows(pilot, ".region-path", "广东省 › 请选择城市")
         await tap(pilot, "#region-440100")  # 广州市
-        assert text_of(app, ".region-path") == "广东省 › 广州市 › 请选择区县"
+        await shows(pilot, ".region-path", "广东省 › 广州市 › 请选择区县")
         await tap(pilot, "#region-440106")  # 天河区
-        assert text_of(app, ".region-path") == "广东省 › 广州市 › 天河区 ✓"
+        await shows(pilot, ".region-path", "广东省 › 广州市 › 天河区 ✓")
         assert app.screen.query_one("#region-440106").has_class("-chosen")
         done = app.of(RegionPicker.Done)
         assert [(m.code, m.name) for m in done] == [("440106", "广东省广州市天河区")]
         # 上一级 undoes the choice, then leaves the city
         await tap(pilot, "#region-up")
-        assert text_of(app, ".region-path") == "广东省 › 广州市 › 请选择区县"
+        await shows(pilot, ".region-path", "广东省 › 广州市 › 请选择区县")
         assert app.of(RegionPicker.Changed)[-1].code == "440100"
         await tap(pilot, "#region-up")
-        assert text_of(app, ".region-path") == "广东省 › 请选择城市"
+        await shows(pilot, ".region-path", "广东省 › 请选择城市")
 
 
 async def test_a_municipality_goes_straight_to_its_districts_and_a_city_level_stops_early() -> None:
@@ -46,7 +46,7 @@ async def test_a_municipality_goes_straight_to_its_districts_and_a_city_level_st
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await tap(pilot, "#region-110000")
-        assert text_of(app, ".region-path") == "北京市 › 请选择区县"
+        await shows(pilot, ".region-path", "北京市 › 请选择区县")
         await next_page_until(pilot, "#region-110108")
         await tap(pilot, "#region-110108")
         assert [m.name for m in app.of(RegionPicker.Done)] == ["北京市海淀区"]
@@ -83,19 +83,17 @@ async def test_starting_from_a_code_and_the_language() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert app.screen.query_one(RegionPicker).value == "440106"
-        assert text_of(app, ".region-path") == "Guangdong › Guangzhou › Tianhe District ✓"
+        await shows(pilot, ".region-path", "Guangdong › Guangzhou › Tianhe District ✓")
         await tap(pilot, "#region-up")
-        assert text_of(app, ".region-path") == (
-            "Guangdong › Guangzhou › Choose the district or county"
-        )
-        assert text_of(app, "#region-440103") == "Liwan District"
-        assert text_of(app, "#region-up") == "Back a level"
+        await shows(pilot, ".region-path", "Guangdong › Guangzhou › Choose the district or county")
+        await shows(pilot, "#region-440103", "Liwan District")
+        await shows(pilot, "#region-up", "Back a level")
 
 
 async def test_place_names_are_shown_in_the_script_the_resident_reads() -> None:
     app = InputHost(lambda: RegionPicker("440106"), language="zh-Hant")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        assert text_of(app, ".region-path") == "廣東省 › 廣州市 › 天河區 ✓"
-        assert text_of(app, "#region-440103") == "荔灣區"
+        await shows(pilot, ".region-path", "廣東省 › 廣州市 › 天河區 ✓")
+        await shows(pilot, "#region-440103", "荔灣區")
         assert app.screen.query_one(RegionPicker).value == "440106"  # the code is unchanged
