@@ -30,6 +30,7 @@ COMMANDS = (
     "speech",
     "staff",
     "fuzz",
+    "soak",
 )
 
 

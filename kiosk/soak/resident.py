@@ -7,10 +7,13 @@ and ends early once the app stops (its terminal may be taken away mid-step).
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from textual import events
 from textual.pilot import Pilot
 from textual.widget import Widget
 
@@ -19,7 +22,8 @@ from kiosk.devices.idcard.synthetic import CardType
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
 
-APPLY_SERVICE = "SB002"  # 社会保障卡补换领: card identity, a form, a printed receipt
+APPLY_SERVICE = "SB002"  # 社会保障卡补换领: card identity, a reason and a phone number
+QUICK_SERVICE = "HJ002"  # 户籍证明: card identity and one choice (the soak's application)
 PHONE = "13800001111"  # synthetic
 
 
@@ -43,14 +47,18 @@ class Resident:
     def __init__(self, app: KioskApp, pilot: Pilot[int], timeout_s: float = 30.0) -> None:
         self.app, self.pilot, self.timeout_s = app, pilot, timeout_s
 
-    async def until(self, condition: Callable[[], object], what: str) -> None:
-        for _ in range(int(self.timeout_s / 0.02)):
+    async def until(
+        self, condition: Callable[[], object], what: str, timeout_s: float | None = None
+    ) -> None:
+        deadline = time.monotonic() + (timeout_s or self.timeout_s)
+        while time.monotonic() < deadline:
             if not self.app.is_running:
                 raise AppStopped(what)
             if condition():
                 return
-            await self.pilot.pause(0.02)
-        raise TimeoutError(f"{what}: not within {self.timeout_s:g} s")
+            # not pilot.pause: it waits for every widget of the screen, on every poll
+            await asyncio.sleep(0.01)
+        raise TimeoutError(f"{what}: not within {timeout_s or self.timeout_s:g} s")
 
     def shown(self, selector: str) -> Widget | None:
         """The widget on the current screen if a resident could touch it now."""
@@ -68,14 +76,27 @@ class Resident:
         return widget if ready else None
 
     async def tap(self, selector: str) -> None:
+        """A touch where the widget is: press and release, posted to the app as the
+        terminal driver posts them (so the app's own input handling runs, and Textual makes
+        the click), then one wait for the screen to take it in. Pilot.click waits for every
+        widget of the screen four times per tap; the soak runs thousands of sessions."""
         await self.until(lambda: self.shown(selector), f"tap {selector}")
-        await self.pilot.click(selector)
+        widget = self.shown(selector)
+        assert widget is not None
+        x, y = widget.region.center
+        for kind in (events.MouseDown, events.MouseUp):
+            self.app.post_message(
+                kind(None, x, y, 0, 0, 1, False, False, False, screen_x=x, screen_y=y)
+            )
+        await self.pilot.pause()
 
     # --- journey steps -------------------------------------------------------------------
     async def services_up(self) -> None:
         services = self.app.services
         await self.until(
-            lambda: services.wait_started(0) and services.outbox is not None, "services started"
+            lambda: services.wait_started(0) and services.outbox is not None,
+            "services started",
+            120.0,  # devices, the platform and the outbox start in a worker; slow when busy
         )
         await self.until(
             lambda: all(d.health().healthy for d in services.devices.values()), "devices healthy"
@@ -100,25 +121,39 @@ class Resident:
         reader.emulator.place_card(CardType.RESIDENT)  # type: ignore[union-attr]
         await self.tap("#idcard-continue")
 
-    def take_card(self) -> None:
-        """The resident takes the card back (after their session)."""
+    async def take_card(self) -> None:
+        """The resident takes the card back; the reader has seen it go (a card left from
+        the last session must be taken out before it is read again)."""
         reader = self.app.services.device("idcard")
         reader.emulator.remove_card()  # type: ignore[union-attr]
+        await self.until(lambda: not getattr(reader, "card_present", False), "card taken")
+
+    async def identify_from_home(self) -> None:
+        """刷身份证 on the home screen, the card, 继续: identified, choosing a service."""
+        await self.tap("#home-idcard")
+        await self.identify()
+        await self.until(lambda: not self.app.screen.query("#home-idcard"), "left home")
 
     async def fill_form(self) -> None:
-        """社会保障卡补换领: a reason (a tap) and the phone number (the on-screen pad)."""
+        """The first choice of the form's choice, and the phone number (the on-screen pad)
+        if it asks for one; the card fields are filled from the card."""
+        await self.until(lambda: self.app.screen.query("#form-next"), "form")
         await self.tap("Button.option")
-        await self.tap("#field-phone")
-        for digit in PHONE:
-            await self.tap(f"#pad-{digit}")
-        await self.tap("#pad-done")
-        await self.until(lambda: self.app.screen.query("#form-next"), "back on the form")
+        if self.app.screen.query("#field-phone"):
+            await self.tap("#field-phone")
+            for digit in PHONE:
+                await self.tap(f"#pad-{digit}")
+            await self.tap("#pad-done")
+            await self.until(lambda: self.app.screen.query("#form-next"), "back on the form")
 
     async def submit(self) -> Submitted:
         """Review and submit; returns what the resident is shown once it is in."""
         await self.tap("#form-next")
         await self.tap("#review-submit")
-        await self.until(lambda: self.app.screen.query("#submitted-ref"), "submitted screen")
+        # The screen takes the session's submission when it mounts: told, once it shows.
+        await self.until(
+            lambda: getattr(self.app.screen, "submission", None) is not None, "submitted screen"
+        )
         submission = self.app.screen.submission  # type: ignore[attr-defined]
         return Submitted(submission.key, submission.local_ref)
 
@@ -138,9 +173,22 @@ class Resident:
         await self.until(lambda: self.app.session is None, "session ends")
 
     async def walk_away(self, clock: Clock) -> None:
-        """Leave the terminal mid-journey: the countdown appears, then the session ends."""
-        policy = self.app.idle
-        clock.advance(policy.timeout + 1)
-        await self.until(lambda: self.app.screen.query("#countdown-continue"), "countdown")
-        clock.advance(policy.countdown + 1)
-        await self.until(lambda: self.app.session is None, "session ends on timeout")
+        """Take the card and leave mid-journey: the countdown appears, then the session
+        ends. The inactivity clock is moved on rather than waited for; moved again if the
+        card's removal reached the app after it moved (that counts as activity)."""
+        await self.take_card()
+        for _ in range(5):
+            clock.advance(self.app.idle.timeout + 1)
+            try:
+                await self.until(lambda: self.app.screen.query("#countdown-continue"), "", 3.0)
+                break
+            except TimeoutError:
+                continue
+        for _ in range(5):
+            clock.advance(self.app.idle.countdown + 1)
+            try:
+                await self.until(lambda: self.app.session is None, "", 3.0)
+                return
+            except TimeoutError:
+                continue
+        raise TimeoutError("the session did not end on timeout")

@@ -1,0 +1,190 @@
+"""The soak: thousands of scripted resident sessions on the emulated devices and the
+built-in platform, in one kiosk app (headless Textual), measuring what a long run leaks.
+
+One session in four applies for a service (identify with the ID card, fill the form by
+taps, submit, the receipt prints, rate, 首页); the others identify and walk away (the
+countdown, then the timeout wipe). After a warm-up, resident memory, threads and open file descriptors are
+read; at the end again, once every submission has reached the platform.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+MIB = 1 << 20
+APPLY_EVERY = 4  # one session in four applies; the others identify and walk away
+RSS_GROWTH_LIMIT_MIB = 5.0
+
+
+class ManualClock:
+    """The inactivity timer's clock: walking away takes no wall time."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+@dataclass
+class Usage:
+    rss_mib: float
+    threads: int
+    fds: int
+
+    @classmethod
+    def now(cls) -> Usage:
+        gc.collect()
+        with open("/proc/self/statm") as f:
+            rss_pages = int(f.read().split()[1])
+        return cls(
+            rss_pages * os.sysconf("SC_PAGE_SIZE") / MIB,
+            len(os.listdir("/proc/self/task")),
+            len(os.listdir("/proc/self/fd")),
+        )
+
+
+@dataclass
+class SoakReport:
+    sessions: int = 0
+    applications: int = 0
+    timeouts: int = 0
+    warmup: int = 0
+    before: Usage | None = None
+    after: Usage | None = None
+    submitted: int = 0  # applications the residents were told are in
+    delivered: int = 0  # of those, at the platform (once each: its key is unique there)
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def rss_growth_mib(self) -> float:
+        assert self.before and self.after
+        return self.after.rss_mib - self.before.rss_mib
+
+    def check(self) -> list[str]:
+        """What a 24/7 terminal cannot afford; empty when the soak passed."""
+        found = list(self.problems)
+        if self.before and self.after:
+            if self.rss_growth_mib > RSS_GROWTH_LIMIT_MIB:
+                found.append(f"RSS grew {self.rss_growth_mib:.1f} MiB after warm-up")
+            if self.after.threads > self.before.threads:
+                found.append(f"threads {self.before.threads} -> {self.after.threads}")
+            if self.after.fds > self.before.fds:
+                found.append(f"open fds {self.before.fds} -> {self.after.fds}")
+        if self.delivered != self.submitted:
+            found.append(f"{self.submitted} submitted, {self.delivered} delivered")
+        return found
+
+    def summary(self) -> str:
+        before, after = self.before, self.after
+        lines = [
+            f"sessions: {self.sessions} after {self.warmup} warm-up "
+            f"({self.applications} applications, {self.timeouts} timeouts) in {self.seconds:g} s",
+            f"submitted {self.submitted}, delivered once {self.delivered}",
+        ]
+        if before and after:
+            lines += [
+                f"RSS: {before.rss_mib:.1f} MiB -> {after.rss_mib:.1f} MiB "
+                f"({self.rss_growth_mib:+.1f}; limit +{RSS_GROWTH_LIMIT_MIB:g})",
+                f"threads: {before.threads} -> {after.threads}; open fds: {before.fds} -> "
+                f"{after.fds}",
+            ]
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["rss_growth_mib"] = round(self.rss_growth_mib, 2) if self.after else None
+        data["problems"] = self.check()
+        return data
+
+
+async def soak(
+    sessions: int,
+    data_dir: Path,
+    *,
+    warmup: int | None = None,
+    progress: Callable[[int, SoakReport], None] | None = None,
+) -> SoakReport:
+    from kiosk.app import KioskApp
+    from kiosk.config import load_config
+    from kiosk.soak.resident import QUICK_SERVICE, Resident
+
+    warmup = max(10, sessions // 10) if warmup is None else warmup
+    config = load_config(
+        environ={
+            "KIOSK_TERMINAL__DATA_DIR": str(data_dir),
+            "KIOSK_DEVICES__SMARTCARD__MODE": "off",
+            "KIOSK_DEVICES__CAMERA__MODE": "off",
+            # the card is read at once rather than at 115200 baud: sessions, not UART timing
+            "KIOSK_DEVICES__IDCARD__EMULATOR_PACE": "false",
+            "KIOSK_DEVICES__IDCARD__POLL_INTERVAL_S": "0.1",
+        }
+    )
+    clock = ManualClock()
+    app = KioskApp(config, clock=clock)
+    report = SoakReport(warmup=warmup)
+    told: dict[str, str] = {}  # transaction key -> the reference the resident was shown
+    started = time.monotonic()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            resident = Resident(app, pilot)
+            await resident.services_up()
+            await pilot.click("#lang-zh-Hans")
+            for n in range(warmup + sessions):
+                if n == warmup:
+                    report.before = Usage.now()
+                if n % APPLY_EVERY == 0:
+                    await resident.open_service(QUICK_SERVICE)
+                    await resident.identify()
+                    await resident.fill_form()
+                    submitted = await resident.submit()
+                    told[submitted.key] = submitted.local_ref
+                    await resident.receipt_printed()
+                    await resident.rate_and_leave()
+                    await resident.take_card()
+                    report.applications += n >= warmup
+                else:
+                    await resident.identify_from_home()
+                    await resident.walk_away(clock)
+                    report.timeouts += n >= warmup
+                await resident.until(lambda: app.session is None, "session over")
+                report.sessions += n >= warmup
+                if progress and n >= warmup:
+                    progress(n - warmup + 1, report)
+            report.submitted = len(told)
+            report.delivered = await _delivered(app, resident, told)
+            report.after = Usage.now()
+    except Exception as exc:  # a stuck step: report it with what was measured so far
+        report.problems.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        app.services.stop()
+        report.seconds = round(time.monotonic() - started, 1)
+    return report
+
+
+async def _delivered(app: object, resident: object, told: dict[str, str]) -> int:
+    """Wait for the sync to drain; count the told keys the platform holds (once each)."""
+    services = app.services  # type: ignore[attr-defined]
+    outbox = services.outbox
+    await resident.until(lambda: outbox.pending_count() == 0, "outbox drained")  # type: ignore[attr-defined]
+    delivered = 0
+    for key, local_ref in told.items():
+        found = services.platform.progress(local_ref) if outbox.reference_for(key) else None
+        delivered += bool(found) and found.get("reference") == outbox.reference_for(key)
+    return delivered
+
+
+def run_soak(sessions: int, warmup: int | None = None, **kwargs: object) -> SoakReport:
+    with tempfile.TemporaryDirectory(prefix="kiosk-soak-") as data_dir:
+        return asyncio.run(soak(sessions, Path(data_dir), warmup=warmup, **kwargs))  # type: ignore[arg-type]
