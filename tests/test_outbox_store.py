@@ -270,10 +270,10 @@ def test_backlog_query_streams_with_limit(tmp_path: Path, pub):
     with Outbox.open(path, pub) as box:
         plan = " | ".join(box.explain_next_batch())
         assert "TEMP B-TREE" not in plan and "SCAN o" in plan
-        box._conn.set_trace_callback(statements.append)
+        box._reader.set_trace_callback(statements.append)  # batches are read there
         batch = box.next_batch(100, 1_000_000, 1.0)
         assert len(batch) == 100 and batch[0].stream == "session-1"
-        box._conn.set_trace_callback(None)
+        box._reader.set_trace_callback(None)
         assert any("LIMIT" in s for s in statements)
         box.mark_delivered(
             [{"key": i.key, "status": "accepted", "reference": "ZW1"} for i in batch]

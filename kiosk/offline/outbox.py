@@ -45,6 +45,7 @@ MAX_TOTAL_BYTES = 512 * 1024 * 1024
 # integrity_check reads every page: bounded so a large backlog cannot hold the start; past
 # the budget, quick_check's verdict stands (and enqueue still repairs its own counters).
 INTEGRITY_BUDGET_S = 3.0
+_APPLY_CHUNK = 100  # platform answers applied per transaction
 
 
 class OutboxError(Exception):
@@ -218,6 +219,11 @@ class Outbox:
         self._listeners: list[Callable[[], None]] = []
         self._checkpointer: Checkpointer | None = None
         self.recovery: RecoveryReport | None = None  # set when open() rebuilt a damaged file
+        # The drain reads its batches here (WAL: readers never wait for the writer).
+        self._reader = sqlite3.connect(
+            str(path), timeout=5.0, isolation_level=None, check_same_thread=False
+        )
+        self._read_lock = threading.Lock()
         self._reserve = DiskReserve(_reserve_path(path), reserve_bytes)
         self.max_item_bytes = MAX_ITEM_BYTES  # one sealed item, materials included
         self.max_total_bytes = MAX_TOTAL_BYTES  # everything queued (0: no limit but the disk)
@@ -301,6 +307,8 @@ class Outbox:
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None
+        with self._read_lock:
+            self._reader.close()
         with self._lock:
             if self._conn is not None:
                 checkpoint(self._conn, "TRUNCATE")
@@ -541,8 +549,9 @@ class Outbox:
         now = self._clock() if now is None else now
         items: list[OutboxItem] = []
         total = 0
-        with self._lock:
-            cur = self._conn.execute(
+        # On the reader connection: reading a batch of 1000 never holds up a resident's enqueue.
+        with self._read_lock:
+            cur = self._reader.execute(
                 f"SELECT {ITEM_COLUMNS} FROM outbox AS o"
                 " WHERE o.next_attempt_at <= :now AND NOT EXISTS ("
                 "   SELECT 1 FROM outbox AS p"
@@ -565,7 +574,9 @@ class Outbox:
         now = self._clock() if now is None else now
         with self._lock:
             row = self._conn.execute(
-                "SELECT MIN(next_attempt_at) FROM outbox WHERE next_attempt_at > ?", (now,)
+                "SELECT MIN(next_attempt_at) FROM outbox"
+                " WHERE next_attempt_at > 0 AND next_attempt_at > ?",  # the partial index
+                (now,),
             ).fetchone()
         return row[0] if row else None
 
@@ -588,14 +599,17 @@ class Outbox:
         results = list(results)
         counts = {"accepted": 0, "duplicate": 0, "rejected": 0, "ignored": 0}
         try:
-            self._draining(
-                lambda: self._apply_results(results, now, counts), "cannot record results"
-            )
+            # A hundred per transaction: a resident's enqueue waits for one of them at most.
+            for start in range(0, len(results), _APPLY_CHUNK):
+                chunk = results[start : start + _APPLY_CHUNK]
+                self._draining(
+                    lambda chunk=chunk: self._apply_results(chunk, now, counts),
+                    "cannot record results",
+                )
         except OutboxFull:
             # Even the reserve is too small for the whole batch: one item per transaction,
             # each followed by a truncating checkpoint, so the WAL never holds more than one.
-            counts = dict.fromkeys(counts, 0)
-            for start in range(len(results)):
+            for start in range(sum(counts.values()), len(results)):
                 chunk = results[start : start + 1]
                 self._draining(
                     lambda chunk=chunk: self._apply_results(chunk, now, counts),

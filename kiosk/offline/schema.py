@@ -36,7 +36,9 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 -- per-stream order check ("is an earlier item of my stream backing off?") without row reads
 CREATE INDEX IF NOT EXISTS outbox_stream ON outbox(stream, id, next_attempt_at);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox(next_attempt_at);
+-- items backing off only: a new item (next_attempt_at 0) writes no page of it
+DROP INDEX IF EXISTS outbox_due;
+CREATE INDEX IF NOT EXISTS outbox_waiting ON outbox(next_attempt_at) WHERE next_attempt_at > 0;
 CREATE TABLE IF NOT EXISTS delivered (
     key          TEXT PRIMARY KEY,
     local_ref    TEXT NOT NULL UNIQUE,
