@@ -62,6 +62,17 @@ def test_log_in_and_a_silent_terminal_shows_offline_within_its_threshold(browser
         assert "在线 → 离线" in browser.find_element(By.ID, "history").text
         browser.get(platform.base_url + "/console/")
         screenshot(browser, "console-fleet.png", tmp_path)
+
+        # Signed out (no cookie), every console page asks for a login and shows nothing.
+        browser.delete_all_cookies()
+        for path in ("/console/", "/console/terminals/KIOSK-GZ-0001", "/console/ratings",
+                     "/console/workorders", "/console/workorders/1", "/console/audit",
+                     "/console/terminals/KIOSK-GZ-0001/bundles/1", "/_admin/faults"):  # fmt: skip
+            browser.get(platform.base_url + path)
+            assert "KIOSK-GZ-0002" not in browser.page_source, path
+            assert (
+                browser.find_elements(By.ID, "password") or "unauthorized" in browser.page_source
+            ), path
     finally:
         platform.stop()
 

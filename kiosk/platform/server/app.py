@@ -150,6 +150,7 @@ class PlatformServer:
             self.data_dir,
             console or ConsoleSettings.from_env(),
             self.open_application,
+            self.writer,
         )
         self.app = FaultMiddleware(self._starlette(), self.faults)
 
@@ -303,13 +304,11 @@ class PlatformServer:
                 if result["status"] == "accepted" and materials.get(item.key):
                     # Stored only when the item is new: a resend stores nothing again.
                     self.writer.add_materials(item.key, materials[item.key])
+                if item.kind == "rating" and result["status"] == "accepted":
+                    self.console.on_rating(terminal_id, item.key, item.display)
             return results
 
-        results = await self._durably(apply)
-        for item, result in zip(batch.items, results, strict=True):
-            if item.kind == "rating" and result["status"] == "accepted":
-                self.console.on_rating(terminal_id, item.key, item.display)
-        return JSONResponse({"results": results})
+        return JSONResponse({"results": await self._durably(apply)})
 
     def _prepare(
         self,

@@ -58,13 +58,21 @@ def load_admin_token(data_dir: Path) -> str:
 
 class Console:
     def __init__(
-        self, storage: Storage, data_dir: Path, settings: ConsoleSettings, opener: OpenApplication
+        self,
+        storage: Storage,
+        data_dir: Path,
+        settings: ConsoleSettings,
+        opener: OpenApplication,
+        writer: Storage | None = None,
     ) -> None:
         self.settings = settings
         self.tables = Tables(storage)
         self.accounts = Accounts(self.tables, settings)
         self.fleet = Fleet(self.tables, settings)
-        self.followup = FollowUp(self.tables, settings, opener)
+        # Ratings are counted (durably) where the batch was written: on the writer
+        # connection, in the batch's worker thread, never on the event loop's.
+        writes = self.tables if writer is None or writer is storage else Tables(writer)
+        self.followup = FollowUp(writes, settings, opener)
         self.admin_token = load_admin_token(data_dir)
 
     # --- hooks for the API ----------------------------------------------------------------
