@@ -45,9 +45,11 @@ def handle(args: argparse.Namespace) -> int:
 
     config = config_from(args)  # a broken config stops here with a clear message (status 2)
     try:
+        from kiosk.journal import add_journal_handler
         from kiosk.logging_setup import setup_logging
 
         setup_logging(config.terminal.log_path)
+        add_journal_handler()  # under systemd: the journal too (the terminal is the screen)
     except OSError as exc:  # unwritable data dir: the kiosk cannot keep its promises
         print(f"error: cannot write the logs: {exc}", file=sys.stderr)
         return int(ExitStatus.CANNOT_START)
