@@ -30,6 +30,13 @@ def run(quick: bool) -> Iterable[BenchResult]:
             note=("sustained" if report.sustained else "NOT sustained")
             + f"; errors {sum(report.errors.values())}; p50 {report.heartbeat_p50_ms} ms",
         )  # fmt: skip
+    last = reports[-1]
+    yield BenchResult.compare(
+        "platform terminals per free core (servers + PostgreSQL CPU)", last.terminals_per_core,
+        "terminals", None, note=f"at {last.terminals} terminals: servers "
+        f"{last.server_cpu_ms_per_request} ms + PostgreSQL {last.database_cpu_ms_per_request} ms "
+        "CPU per request",
+    )  # fmt: skip
     best = max((r.terminals for r in reports if r.sustained), default=0)
     yield BenchResult.compare(
         "platform terminals sustained (p99 < 200 ms, no errors)", best, "terminals",
