@@ -324,6 +324,14 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _HOST_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789.-")
 
 
+def _region_code(code: str) -> str:
+    """GB/T 2260 行政区划 code of the terminal's place (or a prefix of one): the operators'
+    console picks the locality's 差评 deadlines by it."""
+    if code and not (code.isdigit() and 2 <= len(code) <= 12):
+        raise ValueError("must be a 行政区划 code: 2 to 12 digits, e.g. 440204")
+    return code
+
+
 def _https_only(url: str) -> str:
     """A platform URL parsed as a URL (not by splitting strings): https, a plain host name or
     IP address, a numeric port, no user:password@ (which hid the real host before), no
@@ -362,6 +370,7 @@ class TerminalConfig(_Section):
     name: str = "示范政务服务一体机"
     name_en: str = "Demo Government Services Kiosk"  # shown to English-speaking residents
     location: str = "示范服务大厅"
+    region: str = Field("", check=_region_code)  # 行政区划 code, e.g. "440204"; console deadlines
     # Shown on the 暂停服务 screen when the kiosk cannot start (deploy/out_of_service.py).
     maintainer_phone: str = Field("", max_length=40)
     data_dir: Path = Path("~/.local/share/kiosk")

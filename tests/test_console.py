@@ -185,3 +185,31 @@ def test_bad_ratings_by_gb_code_open_work_orders_that_reach_closed(platform):
     with login(platform, AUDITOR) as http:
         page = http.get(f"/console/workorders/{orders[1].id}").text
         assert "13800000901" not in page and "138****0901" in page and "测*一" in page
+
+
+def test_deadlines_follow_the_terminals_locality_and_overdue_orders_stand_out(platform):
+    from kiosk.platform.server.console.rules import add_working_days
+
+    followup = platform.server.console.followup
+    opened = {}
+    for tid, region in (("KIOSK-DZ-1", "371402"), ("KIOSK-SC-1", "510104")):
+        with terminal(platform, tid) as t:
+            t.heartbeat("1.0", extra={"region": region})
+            t.submit_batch([rating(platform, 4, "不满意", "")])
+        (order,) = [o for o in followup.orders("", 0)[0] if o.terminal_id == tid]
+        opened[region] = order
+    dezhou, sichuan = opened["371402"], opened["510104"]
+    assert dezhou.fix_due == add_working_days(dezhou.opened_at, 5)  # 德州: 5 working days
+    assert sichuan.fix_due == add_working_days(sichuan.opened_at, 15)  # 四川: 15
+    assert dezhou.contact_due == add_working_days(dezhou.opened_at, 1)
+    # A week later nobody has called back: the order is overdue and listed first, in red.
+    assert dezhou.overdue(dezhou.opened_at + 7 * 86400) == "回访超期"
+    platform.server.console.tables.run(
+        "UPDATE console_workorders SET contact_due = ? WHERE id = ?",
+        (dezhou.opened_at - 1, dezhou.id),
+    )
+    with login(platform, OPERATOR) as http:
+        page = http.get("/console/workorders").text
+    first = page[page.index("data-order=") :].split("</tr>")[0]
+    assert f'data-order="{dezhou.id}"' in first and "回访超期" in first
+    assert f'class="overdue" data-order="{dezhou.id}"' in page

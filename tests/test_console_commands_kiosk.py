@@ -18,6 +18,7 @@ from tests.conftest import FakeClock, wait_until
 def config(tmp_path: Path) -> KioskConfig:
     return load_config(environ={
         "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
+        "KIOSK_TERMINAL__REGION": '"440204"',  # 韶关市浈江区
         "KIOSK_DEVICES__PRINTER__MODE": "emulated",
         **{f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("IDCARD", "SMARTCARD", "CAMERA")},
     })  # fmt: skip
@@ -40,6 +41,8 @@ async def test_diagnostics_bundle_and_restart_through_the_heartbeat(
         assert heartbeat.beat() == ["collect_diagnostics"]
         heartbeat.beat()  # the result and the bundle go back
         (row,) = [c for c in console.fleet.commands(tid) if c.id == first]
+        terminal_row = console.fleet.terminal(tid)
+        assert terminal_row is not None and terminal_row.region == "440204"
         assert row.ok and row.has_bundle and "devices online" in row.result
         raw = base64.b64decode(console.fleet.bundle(tid, first) or "")
         with tarfile.open(fileobj=io.BytesIO(raw)) as tar:

@@ -81,6 +81,9 @@ class HeartbeatWorker:
         terminal = getattr(getattr(self.services, "config", None), "terminal", None)
         if terminal is not None:
             extra["location"] = str(terminal.location)[:200]
+            region = str(getattr(terminal, "region", ""))
+            if region:
+                extra["region"] = region
         printer = self.services.device("printer") if hasattr(self.services, "device") else None
         if printer is not None:
             paper = str(printer.health().details.get("paper", "unknown"))
