@@ -93,3 +93,55 @@ async def test_application_with_two_pages_from_the_document_camera(app: KioskApp
         assert [(m["name"], m["sha256"]) for m in arrived] == [
             (name, hashlib.sha256(pages[name].jpeg).hexdigest()) for name in names
         ]
+
+
+async def test_one_material_from_the_phone_one_from_the_document_camera(app: KioskApp, tmp_path):
+    import cv2
+    import httpx
+
+    from kiosk.devices.doccam.synthetic import desk_photo
+
+    photo = tmp_path / "income.jpg"
+    cv2.imwrite(str(photo), desk_photo(77, kind=1).frame, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    async with app.run_test(size=(140, 45)) as pilot:
+        touch = await begin_with_id_card(app, pilot, SERVICE)
+        await touch.until(lambda: touch.screen_is("FormScreen"))
+        for field, value in (("household_size", "3"), ("monthly_income", "2400"),
+                             ("phone", "13800001111")):  # fmt: skip
+            await touch.tap(f"#field-{field}")
+            await touch.digits(value)
+            await touch.until(lambda: touch.screen_is("FormScreen"))
+        await touch.tap("#form-next")
+        await touch.until(lambda: touch.screen_is("MaterialsScreen"))
+        screen = app.screen
+        await touch.tap("#materials-phone")
+        for _ in range(150):  # the session opens over the network, in a worker
+            if screen.phone is not None and screen.phone.upload_url:
+                break
+            await pilot.pause(0.2)
+        assert screen.phone is not None and screen.phone.upload_url
+        preview = str(screen.query_one("#materials-preview").render())
+        assert preview.count("▀") > 400  # the QR code the phone scans
+        with httpx.Client(timeout=30) as phone:  # the resident's phone (see test_phone_upload)
+            assert phone.get(screen.phone.upload_url).status_code == 200
+            sent = phone.post(screen.phone.upload_url + "/files",
+                              params={"material": "家庭收入及财产情况说明"},
+                              content=photo.read_bytes())  # fmt: skip
+            assert sent.status_code == 200
+        state = screen.query_one("#material-state-1")
+        await touch.until(lambda: "手机" in str(state.render()), timeout=30)  # arrived here
+        await touch.tap("#material-take-0")
+        first = screen.query_one("#material-state-0")
+        await touch.until(lambda: "已拍摄" in str(first.render()), timeout=60)
+        key = app.session.transaction_key
+        await touch.tap("#materials-next")
+        await touch.until(lambda: touch.screen_is("ReviewScreen"))
+        await touch.tap("#review-submit")
+        await touch.until(lambda: touch.screen_is("SubmittedScreen"))
+        outbox = app.services.outbox
+        await touch.until(lambda: outbox.reference_for(key) is not None, timeout=30)
+        storage = app.services._embedded.server.storage
+        assert [m["name"] for m in storage.materials_of(key)] == ["户口簿"]
+        linked = storage.uploads_of_application(key)
+        assert [u["material"] for u in linked] == ["家庭收入及财产情况说明"]
+        assert linked[0]["sha256"] == sent.json()["sha256"]

@@ -259,6 +259,8 @@ def submit_application(outbox: Outbox | None, session: ResidentSession) -> Submi
     pages = session.materials.attachments() if session.materials is not None else ()
     if pages:  # sealed with the application as binary, never base64 in the JSON
         display["materials"] = str(len(pages))
+    if session.materials is not None and session.materials.phone_uploads():
+        personal["phone_uploads"] = session.materials.phone_uploads()  # linked at the platform
     try:
         receipt = outbox.enqueue(
             session.transaction_key, "application", session.id, display, personal,

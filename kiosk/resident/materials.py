@@ -36,13 +36,18 @@ class MaterialPages:
 
     wanted: tuple[str, ...]
     pages: dict[str, CapturedPage] = field(default_factory=dict)
+    phone: dict[str, str] = field(default_factory=dict)  # material -> platform upload id
 
     @property
     def complete(self) -> bool:
-        return all(m in self.pages for m in self.wanted)
+        return all(m in self.pages or m in self.phone for m in self.wanted)
 
     def missing(self) -> list[str]:
-        return [m for m in self.wanted if m not in self.pages]
+        return [m for m in self.wanted if m not in self.pages and m not in self.phone]
+
+    def phone_uploads(self) -> list[str]:
+        """Uploads already at the platform: the application names them, it does not carry them."""
+        return [self.phone[m] for m in self.wanted if m in self.phone and m not in self.pages]
 
     def attachments(self) -> tuple[Attachment, ...]:
         return tuple(Attachment(m, "image/jpeg", self.pages[m].jpeg) for m in self.wanted
@@ -50,3 +55,4 @@ class MaterialPages:
 
     def wipe(self) -> None:
         self.pages.clear()
+        self.phone.clear()
