@@ -207,6 +207,9 @@ class KioskApp(App[int], inherit_bindings=False):
     @work(thread=True, exit_on_error=False, group="services", name="start services")
     def _boot_services(self) -> None:
         self.services.start()
+        from kiosk import pinyin
+
+        pinyin.load()  # the keyboard's lexicon, so the first search never waits for it
         self.call_from_thread(self.refresh_status)
 
     # --- one broken screen never takes the terminal down ------------------------------

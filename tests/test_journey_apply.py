@@ -213,6 +213,8 @@ async def face_app(tmp_path: Path, clock: FakeClock) -> AsyncIterator[KioskApp]:
         "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
         "KIOSK_DEVICES__SMARTCARD__MODE": "off",
         "KIOSK_DEVICES__CAMERA__EMULATED_SCENE": "face",  # a drawn face, no real person
+        "KIOSK_DEVICES__A4PRINTER__MODE": "off",  # certificates on the receipt printer here
+        "KIOSK_DEVICES__DOCCAM__MODE": "off",
     })  # fmt: skip
     app = KioskApp(config, clock=clock)
     yield app
@@ -248,7 +250,6 @@ async def test_record_is_printed_masked_then_rated(face_app: KioskApp) -> None:
         printed = app.services.device("printer").emulator.jobs[-1].text
         flat = "".join(printed.split())  # the title wraps on 58 mm paper
         assert "社会保险个人参保证明" in flat and "待联网" not in flat
-        assert "缴费基数" in flat  # every number has its heading
         assert RESIDENT["id_number"] not in printed and mask_id_number(RESIDENT["id_number"]) in printed
         await touch.tap("#record-rate")  # 好差评 after a certificate too
         await touch.until(lambda: isinstance(app.screen, RatingScreen))
@@ -283,3 +284,25 @@ async def test_chrome_works_on_the_rating_screen(face_app: KioskApp) -> None:
         await touch.tap("#chrome-home")
         await touch.until(lambda: isinstance(app.screen, HomeScreen))
         assert app.language == "zh-Hans"  # the next person inherits nothing
+
+
+async def test_a_card_on_the_home_screen_puts_a_certificate_three_taps_away(
+    face_app: KioskApp,
+) -> None:
+    app = face_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        touch = Touch(app, pilot)
+        await touch.ready()
+        await touch.place_card()  # on the attract screen: "it is me"
+        await touch.until(lambda: isinstance(app.screen, IdCardScreen))
+        await touch.until(lambda: bool(app.screen.query("#quick-SB001")))
+        assert app.screen.query("#quick-YB001") and app.screen.query("#quick-GJJ001")
+        await touch.tap("#quick-SB001")  # 社会保险个人参保证明打印
+        await touch.until(lambda: isinstance(app.screen, FormScreen), 40)  # after the face
+        await touch.tap("#form-fields Button.option")  # 近12个月
+        await touch.tap("#form-next")
+        await touch.until(lambda: isinstance(app.screen, RecordScreen))
+        status = app.screen.query_one("#record-status")
+        await touch.until(lambda: "证明已打印" in str(status.render()), 40)
+        assert touch.taps == 3, touch.log  # card placed, then: the service, 近12个月, 下一步
+        assert "社会保险" in "".join(app.services.device("printer").emulator.jobs[-1].text.split())

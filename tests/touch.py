@@ -97,11 +97,14 @@ async def answer_form(touch: Touch) -> int:
             keyed += len(value)
         elif kind == "date":
             await touch.tap("#date-done")  # today, within the field's bounds
-        elif kind == "region":
+        elif kind == "region":  # down to the field's level: the picker closes there
             for code in REGION_PATH:
+                if not touch.screen_is("FieldInputScreen"):
+                    break
                 while not app.screen.query(f"#region-{code}"):
                     await touch.tap("#region-next")
                 await touch.tap(f"#region-{code}")
+                await touch.pilot.pause()
         else:
             raise AssertionError(f"no touch answer for {item.name} ({kind})")
         await touch.until(lambda: touch.screen_is("FormScreen"))

@@ -60,7 +60,7 @@ def check(field: FormField, value: str) -> Checked:
             return v.check_month(value, earliest=earliest, latest=latest)
         return v.check_date(value, earliest=earliest, latest=latest)
     if kind is InputKind.REGION:
-        return v.check_region(value)
+        return v.check_region(value, level=field.region_level)
     if kind is InputKind.CHOICE and value not in {o.value for o in field.options}:
         return Checked("", Problem("form.err.required", incomplete=True))
     value = value.strip()

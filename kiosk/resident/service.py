@@ -29,6 +29,7 @@ class InputKind(StrEnum):
     CODE = "code"  # letters and digits: plates, permit and certificate numbers
     DATE = "date"  # date picker
     REGION = "region"  # province / city / county picker (GB/T 2260)
+    ADDRESS = "address"  # the division from the picker, then the street line by keyboard
     HANZI = "hanzi"  # on-screen pinyin keyboard: names and free words, the last resort
 
 
@@ -37,7 +38,7 @@ class InputKind(StrEnum):
 _TEXT_FIELDS: dict[str, InputKind] = {
     "destination": InputKind.REGION,
     "from_city": InputKind.REGION,
-    "living_address": InputKind.REGION,
+    "living_address": InputKind.ADDRESS,
     "bank_card": InputKind.DIGITS,
     "birth_cert_no": InputKind.CODE,
     "cert_no": InputKind.CODE,
@@ -114,6 +115,11 @@ class FormField:
 
     def label(self, language: Language) -> str:
         return localized(language, self.label_zh, self.label_hant, self.label_en)
+
+    @property
+    def region_level(self) -> Literal["province", "city", "county"]:
+        """How deep a place is chosen: 就医地 and 转出城市 are cities, the rest counties."""
+        return "city" if self.name in ("destination", "from_city") else "county"
 
     @property
     def input_kind(self) -> InputKind:

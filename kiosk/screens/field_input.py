@@ -13,10 +13,12 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
 
+from kiosk.resident import forms
 from kiosk.resident.service import FormField, InputKind, Language
 from kiosk.widgets.chrome import TButton
 
 if TYPE_CHECKING:  # each input widget is loaded only when its kind of field is opened
+    from kiosk.widgets.addressinput import AddressInput
     from kiosk.widgets.datepicker import DatePicker
     from kiosk.widgets.numberpad import NumberPad, PadKind
     from kiosk.widgets.pinyinkeyboard import PinyinKeyboard
@@ -63,7 +65,11 @@ class FieldInputScreen(ModalScreen[str | None]):
         if kind in (InputKind.PHONE, InputKind.ID_NUMBER, InputKind.DIGITS):
             from kiosk.widgets.numberpad import NumberPad
 
-            return NumberPad(kind=self._pad_kind(), value=self.current, id="input-widget")
+            field = self.field  # the pad checks as the form will (bounds, lengths)
+            return NumberPad(
+                kind=self._pad_kind(), value=self.current, id="input-widget",
+                check=lambda raw: forms.check(field, raw),
+            )  # fmt: skip
         if kind is InputKind.DATE:
             from kiosk.resident.forms import date_bounds
             from kiosk.widgets.datepicker import DatePicker
@@ -80,7 +86,12 @@ class FieldInputScreen(ModalScreen[str | None]):
         if kind is InputKind.REGION:
             from kiosk.widgets.regionpicker import RegionPicker
 
-            return RegionPicker(value=self.current, id="input-widget")
+            return RegionPicker(self.current, level=self.field.region_level, id="input-widget")
+        if kind is InputKind.ADDRESS:
+            from kiosk.widgets.addressinput import AddressInput
+
+            return AddressInput(detail=self.current, max_length=self.field.max_length,
+                                id="input-widget")  # fmt: skip
 
         from kiosk.widgets.pinyinkeyboard import PinyinKeyboard
 
@@ -99,6 +110,9 @@ class FieldInputScreen(ModalScreen[str | None]):
 
     def on_region_picker_done(self, message: RegionPicker.Done) -> None:
         self._done(message, message.code)
+
+    def on_address_input_done(self, message: AddressInput.Done) -> None:
+        self._done(message, message.text)
 
     def on_pinyin_keyboard_done(self, message: PinyinKeyboard.Done) -> None:
         self._done(message, message.value)

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.widgets import Button
 
+from kiosk.devices.base import DeviceEvent, EventKind
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.bigtext import BigText
 from kiosk.widgets.chrome import TButton, TLabel
@@ -60,6 +61,12 @@ class HomeScreen(KioskScreen):
 
     def spoken_prompt(self) -> str | None:
         return self.app.t("home.hint")  # type: ignore[attr-defined]
+
+    def on_device_event(self, event: DeviceEvent) -> None:
+        # An ID card placed on the attract screen says "it is me": identify at once.
+        if (event.device == "idcard" and event.kind is EventKind.CARD_PLACED
+                and self.kiosk.screen is self and not self.services.locked):  # fmt: skip
+            self.kiosk.open_journey("idcard")
 
     def forget_resident(self) -> None:
         self.query_one("#home-message", TLabel).display = False

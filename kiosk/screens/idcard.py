@@ -8,10 +8,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.widgets import Button
 
 from kiosk.devices.base import DeviceError, DeviceEvent, EventKind
 from kiosk.resident import actions
+from kiosk.resident.frequent import frequent
 from kiosk.resident.identity import Identity, masked_id_number, masked_name
+from kiosk.resident.steps import Kind
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.chrome import TButton, TLabel
 
@@ -44,6 +47,8 @@ class IdCardScreen(KioskScreen):
         yield TLabel("idcard.prompt", id="idcard-status", classes="hint")
         yield TLabel("idcard.name", id="idcard-who", classes="who")
         yield TLabel("idcard.take_card", id="idcard-take", classes="message")
+        # Identified from the home screen: the most used services at once, then the rest.
+        yield Horizontal(id="idcard-quick")
         with Horizontal(id="idcard-actions"):
             yield TButton("idcard.retry", id="idcard-retry", classes="action")
             yield TButton(
@@ -120,6 +125,7 @@ class IdCardScreen(KioskScreen):
         self.query_one("#idcard-take").display = bool(reader and reader.card_present)
 
     def _show_identity(self, identity: Identity) -> None:
+        self._show_frequent()
         self.query_one("#idcard-status", TLabel).set_key("idcard.done")
         who = self.query_one("#idcard-who", TLabel)
         who.set_key("idcard.who", name=masked_name(identity), number=masked_id_number(identity))
@@ -127,8 +133,26 @@ class IdCardScreen(KioskScreen):
         self.query_one("#idcard-continue").display = True
         self.query_one("#idcard-demo").display = self.query_one("#idcard-demo-ssc").display = False
 
+    def _show_frequent(self) -> None:
+        """Only where the resident has not chosen a service yet (identified first)."""
+        if self.journey is None or self.journey.kind is not Kind.IDENTIFY:
+            return
+        box = self.query_one("#idcard-quick", Horizontal)
+        if box.children:
+            return
+        language = self.kiosk.language
+        box.mount_all(
+            Button(s.name(language), id=f"quick-{s.code}", name=s.code, classes="action quick")
+            for s in frequent(self.services.catalog.all_services())
+        )
+        self.query_one("#idcard-continue", TButton).set_key("idcard.more")
+
     def on_button_pressed(self, event: TButton.Pressed) -> None:
-        if event.button.id == "idcard-retry":
+        if event.button.has_class("quick"):
+            service = self.services.catalog.service(event.button.name or "")
+            if service is not None:
+                self.kiosk.begin_service(service)
+        elif event.button.id == "idcard-retry":
             self.read(self._source)
         elif event.button.id == "idcard-demo":
             self.services.demo_place_card("idcard")
