@@ -129,7 +129,11 @@ async def test_one_material_from_the_phone_one_from_the_document_camera(app: Kio
                               content=photo.read_bytes())  # fmt: skip
             assert sent.status_code == 200
         state = screen.query_one("#material-state-1")
-        await touch.until(lambda: "手机" in str(state.render()), timeout=30)  # arrived here
+        for _ in range(300):  # the terminal polls the platform once a second, in a worker
+            if "手机" in str(state.render()):
+                break
+            await pilot.pause(0.2)
+        assert "手机" in str(state.render())  # arrived here
         await touch.tap("#material-take-0")
         first = screen.query_one("#material-state-0")
         await touch.until(lambda: "已拍摄" in str(first.render()), timeout=60)
