@@ -131,6 +131,18 @@ async def _journey(touch: Touch, times: dict[str, list[float]]) -> None:
     await touch.until(lambda: touch.screen_is("IdCardScreen"))
     reader = app.services.device("idcard")
     reader.emulator.place_card("resident")  # the one act that is not a touch
+
+    def shown(selector: str) -> bool:
+        found = app.screen.query(selector)
+        return bool(found) and bool(found.first().display)
+
+    for _ in range(5):  # a read that failed on a busy machine: 重试, as a resident would
+        await touch.until(lambda: shown("#idcard-continue") or shown("#idcard-retry"), 60)
+        if shown("#idcard-continue"):
+            break
+        await touch.ready("#idcard-retry")
+        touch.tap("#idcard-retry")
+        await asyncio.sleep(0.5)
     await touch.ready("#idcard-continue")
     touch.tap("#idcard-continue")
     await touch.until(lambda: touch.screen_is("FormScreen"))
