@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from kiosk.app import KioskApp
 
 APPLY_SERVICE = "SB002"  # 社会保障卡补换领: card identity, a reason and a phone number
-QUICK_SERVICE = "HJ002"  # 户籍证明: card identity and one choice (the soak's application)
+QUICK_SERVICE = "SB004"  # card identity and a phone number only (the soak's application)
 PHONE = "13800001111"  # synthetic
 
 
@@ -135,10 +135,11 @@ class Resident:
         await self.until(lambda: not self.app.screen.query("#home-idcard"), "left home")
 
     async def fill_form(self) -> None:
-        """The first choice of the form's choice, and the phone number (the on-screen pad)
-        if it asks for one; the card fields are filled from the card."""
+        """The first choice of a choice, and the phone number (the on-screen pad), where the
+        form asks for them; the card fields are filled from the card."""
         await self.until(lambda: self.app.screen.query("#form-next"), "form")
-        await self.tap("Button.option")
+        if self.app.screen.query("Button.option"):
+            await self.tap("Button.option")
         if self.app.screen.query("#field-phone"):
             await self.tap("#field-phone")
             for digit in PHONE:
