@@ -111,6 +111,7 @@ async def search_by_keyboard(app: KioskApp, pilot: object, letters: str) -> None
     await tap(pilot, "#guide-search")
     await wait_until(pilot, lambda: type(app.screen).__name__ == "FieldInputScreen")
     await tap(pilot, "#kb-mode")  # 中/英: the letters themselves (initials), not hanzi
+    await wait_until(pilot, lambda: app.screen.query_one("#kb-mode").has_class("-on"))
     for letter in letters:
         await tap(pilot, f"#kb-{letter}")
     await tap(pilot, "#kb-done")
