@@ -22,6 +22,7 @@ from kiosk.devices.base import (
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.services import Services
+from tests.conftest import wait_until
 
 
 class BrokenPrinter(Device):
@@ -78,7 +79,8 @@ async def test_device_that_fails_to_start_is_reported_not_fatal(kiosk_config: Ki
     services.config.devices.printer.port = 1  # nothing listens there
     app = KioskApp(services.config, services=services)
     async with app.run_test(size=(120, 36)) as pilot:
-        await app.workers.wait_for_complete()
+        # the services start after the first paint: wait for them, not for workers so far
+        await wait_until(pilot, lambda: services.wait_started(0))
         app.refresh_status()
         await pilot.pause()
         assert app.is_running
