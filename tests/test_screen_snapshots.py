@@ -15,7 +15,7 @@ from kiosk.app import KioskApp
 from kiosk.config import load_config
 from kiosk.resident.identity import QrIdentity
 from kiosk.resident.session import Submission
-from kiosk.resident.steps import Step
+from kiosk.resident.steps import Journey, Step
 from kiosk.screens.countdown import CountdownScreen
 from tests.conftest import FakeClock, tap, wait_until
 
@@ -102,6 +102,31 @@ async def countdown(pilot: Pilot[int]) -> None:
     await wait_until(pilot, lambda: isinstance(app.screen, CountdownScreen))
 
 
+async def step_alone(pilot: Pilot[int], code: str, step: Step, wait_for: str) -> None:
+    """A step shown on its own (no devices or platform here: it says so)."""
+    app = pilot.app
+    assert isinstance(app, KioskApp)
+    session = app.start_session()
+    session.identity = QrIdentity(**vars(RESIDENT))
+    service = app.services.catalog.service(code)
+    assert service is not None
+    session.start_service(service)
+    journey = Journey.for_service(service, has_camera=True)
+    journey.history.extend(s for s in journey.steps[: journey.steps.index(step) + 1])
+    app._advance(journey, step)
+    await wait_until(pilot, lambda: bool(app.screen.query(wait_for)))
+    status = app.screen.query_one(wait_for)
+    await wait_until(pilot, lambda: "正在" not in str(status.render()))
+
+
+async def open_scan(pilot: Pilot[int]) -> None:
+    app = pilot.app
+    assert isinstance(app, KioskApp)
+    app.open_journey("scan")
+    await wait_until(pilot, lambda: bool(app.screen.query("#scan-status")))
+    await wait_until(pilot, lambda: "摄像头" in str(app.screen.query_one("#scan-status").render()))
+
+
 SCREENS: dict[str, Callable[[Pilot[int]], Awaitable[None] | None]] = {
     "home": lambda pilot: None,
     "guide": by_taps("#home-guide", "#cat-social_security"),
@@ -112,6 +137,9 @@ SCREENS: dict[str, Callable[[Pilot[int]], Awaitable[None] | None]] = {
     "review": review,
     "submitted": submitted,
     "rating": lambda pilot: after_submit(pilot, Step.RATING, "#rating-levels"),
+    "scan": lambda pilot: open_scan(pilot),  # 长辈模式 hides its button; the screen stays
+    "face": lambda pilot: step_alone(pilot, "SB002", Step.FACE, "#face-status"),
+    "record": lambda pilot: step_alone(pilot, "SB001", Step.RECORD, "#record-status"),
     "ticket": by_taps("#home-ticket"),
     "progress": by_taps("#home-progress"),
     "confirm_home": confirm_home,

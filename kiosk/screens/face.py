@@ -70,7 +70,8 @@ class FaceScreen(KioskScreen):
             self.move_on()
             return
         self.query_one("#face-status", TLabel).set_key(f"face.{message.outcome}")
-        self.query_one("#face-retry").display = True
+        # no camera: trying again changes nothing; 上一步 and 返回首页 are there
+        self.query_one("#face-retry").display = message.outcome != "no_camera"
 
     def on_button_pressed(self, event: TButton.Pressed) -> None:
         if event.button.id == "face-retry":

@@ -84,7 +84,7 @@ class ScanScreen(KioskScreen):
     def on_qr_result(self, message: QrResult) -> None:
         self.query_one("#scan-status", TLabel).set_key(f"scan.{message.outcome}")
         identity = message.identity
-        self.query_one("#scan-retry").display = identity is None
+        self.query_one("#scan-retry").display = identity is None and message.outcome != "no_camera"
         if identity is None:
             return
         actions.identify(self.session, identity)
