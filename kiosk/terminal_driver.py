@@ -64,7 +64,7 @@ class GuardedOutput:
         data = memoryview(text.encode(self._encoding, "replace"))
         try:
             while data:
-                ready = self._poll.poll(self.stall_s * 1000)
+                ready = self._wait_writable()
                 if not ready:
                     self.mark_lost(f"terminal took no output for {self.stall_s:g} s")
                     break
@@ -75,6 +75,16 @@ class GuardedOutput:
         except OSError as exc:  # EIO: the pty's other side is gone
             self.mark_lost(f"writing to the terminal failed: {exc.strerror or exc}")
         return len(text)
+
+    def _wait_writable(self) -> list[tuple[int, int]]:
+        """poll() in short slices, so a shorter `stall_s` (set when shutting down) counts."""
+        waited = 0.0
+        while waited < self.stall_s:
+            ready = self._poll.poll(250)
+            if ready:
+                return ready
+            waited += 0.25
+        return []
 
     def flush(self) -> None:
         return  # nothing is buffered here
@@ -109,6 +119,12 @@ class KioskDriver(LinuxDriver):
         assert stream is not None, "the kiosk needs a terminal on stderr"
         self._output = GuardedOutput(stream, self.on_lost, self.stall_s)
         self._file = self._output  # Textual's WriterThread writes here
+
+    def stop_application_mode(self) -> None:
+        # Leaving: a terminal that takes no output for half a second is not waited for
+        # (the full stall time would eat the kiosk's whole grace period).
+        self._output.stall_s = min(self._output.stall_s, 0.5)
+        super().stop_application_mode()
 
     @property
     def terminal_lost(self) -> bool:
