@@ -213,3 +213,20 @@ def test_deadlines_follow_the_terminals_locality_and_overdue_orders_stand_out(pl
     first = page[page.index("data-order=") :].split("</tr>")[0]
     assert f'data-order="{dezhou.id}"' in first and "回访超期" in first
     assert f'class="overdue" data-order="{dezhou.id}"' in page
+
+
+def test_forms_posted_from_another_site_are_refused(platform):
+    evil = {"Origin": "http://evil.example"}
+    with httpx.Client(base_url=platform.base_url, timeout=10) as http:
+        reply = http.post("/console/login", headers=evil,
+                          data={"username": OPERATOR[0], "password": OPERATOR[1]})  # fmt: skip
+        assert reply.status_code == 403 and "kiosk_console" not in reply.headers.get(
+            "set-cookie", ""
+        )
+    with terminal(platform, "KIOSK-X-1") as t, login(platform, OPERATOR) as http:
+        t.heartbeat("1.0")
+        page = http.get("/console/terminals/KIOSK-X-1").text
+        reply = http.post("/console/terminals/KIOSK-X-1/commands", headers=evil,
+                          data={"command": "lock", "csrf": csrf_of(page)})  # fmt: skip
+        assert reply.status_code == 403
+        assert t.heartbeat("1.0")["commands"] == []

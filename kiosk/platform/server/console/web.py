@@ -126,6 +126,9 @@ class Console:
                     return HTMLResponse(pages.login("请先登录"), 401)
                 return HTMLResponse(pages.message("拒绝", "未登录", None), 403)
             if write:
+                if not _same_origin(request):
+                    self.audit(request, session.username, "refused", request.url.path, "cross-site")
+                    return HTMLResponse(pages.message("拒绝", "跨站提交被拒绝", session), 403)
                 form = await _form(request)
                 if form is None or not hmac.compare_digest(form.get("csrf", ""), session.csrf):
                     self.audit(request, session.username, "refused", request.url.path, "bad csrf")
@@ -165,6 +168,9 @@ class Console:
     async def login(self, request: Request) -> Response:
         if request.method == "GET":
             return HTMLResponse(pages.login())
+        if not _same_origin(request):  # login CSRF: another site logging a browser in
+            self.audit(request, "?", "refused", request.url.path, "cross-site login")
+            return HTMLResponse(pages.login("请从本站登录页登录"), 403)
         form = await _form(request) or {}
         username = form.get("username", "")[:64]
         result = self.accounts.login(username, form.get("password", ""), time.time())
@@ -303,6 +309,16 @@ async def _form(request: Request) -> dict[str, str] | None:
     except UnicodeDecodeError:
         return None
     return {k: v[0] for k, v in parsed.items()}
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser names the page a form came from (Origin); it must be this console. No
+    Origin (curl, old browsers) falls back on the CSRF token and the SameSite cookie."""
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    host = request.headers.get("host", "")
+    return origin.split("://", 1)[-1] == host
 
 
 def _int(raw: str) -> int:
