@@ -392,6 +392,8 @@ class KioskApp(App[int], inherit_bindings=False):
             if isinstance(screen, KioskScreen):
                 screen.retranslate()
                 screen.show_status(self.status_snapshot())
+            elif isinstance(retranslate := getattr(screen, "retranslate", None), Callable):
+                retranslate()  # a modal step (number pad, picker) with its own texts
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="font", name="font size")
     def _switch_font(self, points: float) -> None:
@@ -503,8 +505,12 @@ class KioskApp(App[int], inherit_bindings=False):
         button_id = event.button.id or ""
         if button_id.startswith("lang-"):
             self.set_language(button_id.removeprefix("lang-"))
-        elif button_id == "chrome-elder":
+        elif button_id in ("chrome-elder", "chrome-elder-top"):
             self.set_elder(not self.elder)
+        elif button_id == "chrome-lang-next":
+            from kiosk.widgets.chrome import next_language
+
+            self.set_language(next_language(self.language))
         elif button_id == "chrome-staff":
             self.call_staff()
         elif button_id == "chrome-repeat":

@@ -47,7 +47,10 @@ def choices(app: Any, within: str = "#body") -> list[Any]:
     items that are shown (pager buttons are navigation, counted apart by the caller)."""
     from textual.widgets import Button, ListItem
 
-    root = app.screen.query_one(within)
+    roots = app.screen.query(within)
+    if not roots:
+        return [] if within != "#body" else choices(app, "*")  # a modal: its whole screen
+    root = roots.first() if within != "*" else app.screen
     found = [w for w in root.query("*") if isinstance(w, Button | ListItem)]
     return [w for w in found if _shown(w) and not w.disabled]
 

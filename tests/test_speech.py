@@ -106,16 +106,18 @@ async def test_ui_keeps_responding_while_speech_plays(kiosk_config: KioskConfig)
         await tap(pilot, "#chrome-elder")
         await wait_until(pilot, app.speaker.speaking)  # 长辈模式: the home prompt is spoken
         playing = list(app.speaker._procs)
-        await tap(pilot, "#lang-en")  # a tap while it plays...
-        await wait_until(pilot, lambda: app.language == "en")
-        # ...was handled before the prompt ended: the switch re-speaks the step in English and
+        await tap(pilot, "#chrome-lang-next")  # a tap while it plays (长辈模式: 简体 → 繁體)...
+        await wait_until(pilot, lambda: app.language == "zh-Hant")
+        # ...was handled before the prompt ended: the switch re-speaks the step in 繁體 and
         # killed the 简体 prompt mid-way (SIGKILL), it had not finished by itself.
         assert [p.returncode for p in playing] == [-9, -9]
-        assert app.speaker.speaking() and app.speaker.last == (app.t("home.hint"), "en")
-        app.open_journey("guide")  # the step changes: the home prompt stops
+        assert app.speaker.speaking() and app.speaker.last == (app.t("home.hint"), "zh-Hant")
+        playing = list(app.speaker._procs)
+        app.open_journey("guide")  # the step changes: the home prompt stops, the guide's plays
+        await wait_until(pilot, lambda: all(p.returncode == -9 for p in playing))
+        await wait_until(pilot, lambda: app.speaker.last[0].startswith(app.t("guide.title")))
+        await tap(pilot, "#chrome-elder-top")  # 长辈模式 off: nothing speaks
         await wait_until(pilot, lambda: not app.speaker.speaking())
-        await tap(pilot, "#chrome-elder")  # 长辈模式 off: nothing speaks
-        assert not app.speaker.speaking()
 
 
 def test_speech_fonts_and_languages_never_import_textual() -> None:

@@ -95,18 +95,20 @@ class KittyKiosk:
             capture_output=True, text=True, timeout=10, check=True,
         ).stdout  # fmt: skip
 
-    def find(self, label: str) -> tuple[int, int]:
-        """(column, row) of the middle of `label` on screen (wide characters count 2)."""
+    def find(self, label: str, last: bool = False) -> tuple[int, int]:
+        """(column, row) of the middle of `label` on screen (wide characters count 2); the
+        lowest one with `last` (a button under a hint that names it)."""
         from rich.cells import cell_len
 
-        for row, line in enumerate(self.text().splitlines()):
+        rows = list(enumerate(self.text().splitlines()))
+        for row, line in reversed(rows) if last else rows:
             at = line.find(label)
             if at >= 0:
                 return cell_len(line[:at]) + cell_len(label) // 2, row
         raise AssertionError(f"{label!r} is not on the screen")
 
-    def tap_label(self, label: str) -> None:
-        self.tap_cell(*self.find(label))
+    def tap_label(self, label: str, last: bool = False) -> None:
+        self.tap_cell(*self.find(label, last))
 
     def tap_cell(self, column: float, row: float) -> None:
         """Tap the middle of a cell of the current grid."""

@@ -204,6 +204,7 @@ class Record(Model):
     masked_name: str
     masked_id_number: str
     summary: dict[str, str]
+    summary_en: dict[str, str] | None = Field(None, description="the summary in English")
     columns: list[Column]
     rows: list[dict[str, str]]
 

@@ -139,6 +139,7 @@ class RecordResult:
     title: str = ""
     summary: tuple[tuple[str, str], ...] = ()
     reference: str = ""
+    summary_en: tuple[tuple[str, str], ...] = ()  # when the platform gives one
 
 
 def fetch_and_print_record(
@@ -166,13 +167,15 @@ def fetch_and_print_record(
         log.warning("record not fetched", extra={"error": type(exc).__name__})
         return RecordResult("offline")
     summary = tuple((str(k), str(v)) for k, v in record.get("summary", {}).items())
+    english = record.get("summary_en") or {}
+    summary_en = tuple((str(k), str(v)) for k, v in english.items())
     reference = str(record.get("certificate_no", ""))
     title = str(record.get("title_zh", service.name_zh))
     if not still_here():
-        return RecordResult("print_failed", title, summary, reference)
+        return RecordResult("print_failed", title, summary, reference, summary_en)
     outcome = print_receipt(printer, receipts.record_receipt(record, config))
     session.last_reference, session.last_service_code = reference, service.code
-    return RecordResult(outcome, title, summary, reference)
+    return RecordResult(outcome, title, summary, reference, summary_en)
 
 
 def issues_certificate(service: Service) -> bool:

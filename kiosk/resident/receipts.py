@@ -40,8 +40,8 @@ def application_receipt(
         lines=tuple(lines),
         qr=submission.reference,
         qr_caption="扫码或在“进度查询”扫描本码查看办理进度",
-        footer=("请妥善保管本回执。",),
-        language=language,
+        footer=("请妥善保管本回执。", *_resident_note("receipt.note", language)),
+        language="zh-Hans",  # official paper stays Chinese; the note is the resident's
     )
 
 
@@ -121,9 +121,16 @@ def ticket_receipt(ticket: Ticket, config: KioskConfig, language: Language) -> R
         terminal_id=config.terminal.id,
         fields=tuple(fields),
         lines=tuple(lines),
-        footer=("过号请重新取号。",),
-        language=language,
+        footer=("过号请重新取号。", *_resident_note("receipt.ticket_note", language)),
+        language="zh-Hans",
     )
+
+
+def _resident_note(key: str, language: Language) -> tuple[str, ...]:
+    """One short line in the resident's own language, when it is not 简体 (e.g. English)."""
+    from kiosk.i18n import t
+
+    return () if language == "zh-Hans" else (t(key, language),)
 
 
 def _list(value: object) -> list[object]:

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
+from kiosk.hant import to_hant
+from kiosk.i18n import variant
+
 Language = Literal["zh-Hans", "zh-Hant", "en"]
 JsonObj = Mapping[str, object]
 
@@ -57,7 +60,7 @@ def localized(language: Language, zh: str, hant: str, en: str) -> str:
     if language == "en":
         return en or zh
     if language == "zh-Hant":
-        return hant or zh
+        return hant or to_hant(zh, variant())  # OpenCC + hand-fixed terms, for this terminal
     return zh
 
 
@@ -212,6 +215,13 @@ class Service:
 
     def name(self, language: Language) -> str:
         return localized(language, self.name_zh, self.name_hant, self.name_en)
+
+    def guide_in(self, language: Language) -> Guide:
+        """The guide in `language`: the catalog's English guide (guide_en), 繁體 by OpenCC."""
+        from kiosk.localize import localize
+
+        g = localize(self.raw, language).guide
+        return Guide(g.conditions, g.materials, g.time_limit, g.fee, g.collection)
 
     @property
     def needs_identity(self) -> bool:

@@ -92,8 +92,13 @@ class KioskScreen(Screen[None]):
         return self.SHOW_BACK
 
     def spoken_prompt(self) -> str | None:
-        """This step's main prompt, in the resident's language, for speech (None: silent)."""
-        return None
+        """This step's main prompt, in the resident's language, for speech (None: silent):
+        by default its title, then its hint or message, as shown."""
+        parts: list[str] = []
+        for selector in (".title", ".hint", ".message"):
+            shown = [w for w in self.query(f"#body {selector}") if w.display and w.visible]
+            parts += [text for w in shown[:1] if (text := str(w.render()).strip())]
+        return "。".join(parts) or None
 
     def retranslate(self) -> None:
         """Called after a language switch, after every Translatable widget re-read its text."""

@@ -42,6 +42,9 @@ class FieldInputScreen(ModalScreen[str | None]):
             with Horizontal(id="input-actions"):
                 yield TButton("input.cancel", id="input-cancel", classes="action")
 
+    def retranslate(self) -> None:
+        self.query_one("#input-label", Static).update(self.field.label(self.language))
+
     def _pad_kind(self) -> PadKind:
         kind, name = self.field.input_kind, self.field.name
         if kind is InputKind.PHONE:

@@ -114,5 +114,10 @@ class FormScreen(KioskScreen):
         event.stop()
 
     def retranslate(self) -> None:
-        self.query_one("#form-title", Static).update(self.service.name(self.kiosk.language))
+        # Labels, card fields and options are all in the resident's language: draw the step
+        # again rather than chase each one.
+        self.call_later(self._redraw)
+
+    async def _redraw(self) -> None:
+        await self.recompose()
         self.refresh_fields()

@@ -4,6 +4,7 @@ follows the screen, so no service is hidden below the fold."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from textual import work
@@ -18,7 +19,7 @@ from kiosk.widgets.chrome import TButton, TLabel
 
 log = logging.getLogger(__name__)
 ROW_HEIGHT = 3  # a service button: one line of text with a border, a fingertip high
-ELDER_ROW_HEIGHT = 5
+ELDER_ROW_HEIGHT = 3  # 长辈模式 cells are large: three rows are a big target
 
 
 class CatalogLoaded(Message):
@@ -36,6 +37,8 @@ class GuideScreen(KioskScreen):
         self.category: str | None = None
         self.page = 0
         self.page_size = 6
+        self.category_page = 0  # 长辈模式: categories four at a time, before the services
+        self._showing = asyncio.Lock()
 
     @property
     def language(self) -> Language:
@@ -51,6 +54,7 @@ class GuideScreen(KioskScreen):
         yield TLabel("guide.empty", id="guide-empty", classes="hint")
         yield Vertical(id="guide-list")
         with Horizontal(id="guide-pager"):
+            yield TButton("guide.all_categories", id="guide-categories-back", classes="pager")
             yield TButton("guide.prev", id="guide-prev", classes="pager")
             yield Static(id="guide-page")
             yield TButton("guide.next", id="guide-next", classes="pager")
@@ -68,6 +72,8 @@ class GuideScreen(KioskScreen):
         box = self.query_one("#guide-list")
         row = ELDER_ROW_HEIGHT if self.kiosk.elder else ROW_HEIGHT
         size = max(1, box.size.height // row) if box.size.height else self.page_size
+        if self.kiosk.elder:
+            size = min(size, self.ELDER_PAGE)
         if size != self.page_size:
             self.page_size = size
             await self.show_services(self.page)
@@ -99,10 +105,20 @@ class GuideScreen(KioskScreen):
         await self.show_categories()
         await self.show_services(self.page)
 
+    ELDER_PAGE = 4  # 长辈模式: at most four choices on a screen
+
+    def choosing_category(self) -> bool:
+        """长辈模式 shows categories first (four a page), then one category's services."""
+        return self.kiosk.elder and self.category is None and not self.query_text
+
     def _category_buttons(self) -> list[Button]:
+        categories = self.services.catalog.categories
+        if self.kiosk.elder:
+            at = self.category_page * self.ELDER_PAGE
+            categories = categories[at : at + self.ELDER_PAGE] if self.choosing_category() else []
         return [
             Button(c.name(self.language), name=c.code, id=f"cat-{c.code}", classes="category")
-            for c in self.services.catalog.categories
+            for c in categories
         ]
 
     async def show_categories(self) -> None:
@@ -120,7 +136,16 @@ class GuideScreen(KioskScreen):
 
     async def show_services(self, page: int = 0) -> None:
         """One page of services: touch screens page with big buttons, they do not scroll."""
+        async with self._showing:  # one rebuild at a time (taps, resizes and refits overlap)
+            await self._show_services(page)
+
+    async def _show_services(self, page: int) -> None:
+        if self.choosing_category():
+            await self._show_category_page()
+            return
         services = self.matching()
+        if self.kiosk.elder:
+            self.page_size = min(self.page_size, self.ELDER_PAGE)
         pages = max(1, -(-len(services) // self.page_size))
         self.page = min(max(page, 0), pages - 1)
         shown = services[self.page * self.page_size : (self.page + 1) * self.page_size]
@@ -136,12 +161,42 @@ class GuideScreen(KioskScreen):
         self.query_one("#guide-next").disabled = self.page >= pages - 1
         query = self.query_one("#guide-query", Static)
         query.update(f"🔍 {self.query_text}" if self.query_text else "")
+        self.query_one("#guide-categories-back").display = self.kiosk.elder
+        if self.kiosk.elder:
+            # The list's height changes when the categories above it come or go: fit the
+            # page to it again once laid out (it settles: the size only follows the height).
+            self.call_after_refresh(
+                lambda: self.run_worker(self._fit_page(), group="guide-fit", exclusive=True)
+            )
+
+    async def _show_category_page(self) -> None:
+        count = len(self.services.catalog.categories)
+        pages = max(1, -(-count // self.ELDER_PAGE))
+        self.category_page = min(max(self.category_page, 0), pages - 1)
+        await self.query_one("#guide-list", Vertical).remove_children()
+        self.query_one("#guide-empty").display = False
+        self.query_one("#guide-page", Static).update(f"{self.category_page + 1} / {pages}")
+        self.query_one("#guide-prev").disabled = self.category_page == 0
+        self.query_one("#guide-next").disabled = self.category_page >= pages - 1
+        self.query_one("#guide-categories-back").display = False
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         button = event.button
         if button.id in ("guide-prev", "guide-next"):
             event.stop()
-            await self.show_services(self.page + (1 if button.id == "guide-next" else -1))
+            step = 1 if button.id == "guide-next" else -1
+            if self.choosing_category():
+                self.category_page += step
+                await self.show_categories()
+                await self.show_services()
+            else:
+                await self.show_services(self.page + step)
+            return
+        elif button.id == "guide-categories-back":
+            event.stop()
+            self.category, self.query_text = None, ""
+            await self.show_categories()
+            await self.show_services()
             return
         elif button.id == "guide-search":
             self.kiosk.ask_search(self.query_text, self._searched)
@@ -150,6 +205,8 @@ class GuideScreen(KioskScreen):
             for other in self.query(".category"):
                 other.set_class(other.name == self.category, "-chosen")
             event.stop()
+            if self.kiosk.elder:  # the category's services take the categories' place
+                await self.show_categories()
             await self.show_services()
             return
         elif button.has_class("service"):

@@ -9,6 +9,8 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Static
 
+from kiosk.hant import to_hant
+from kiosk.i18n import variant
 from kiosk.resident import actions
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.chrome import TButton, TLabel
@@ -54,13 +56,30 @@ class RecordScreen(KioskScreen):
             )  # fmt: skip
         self.post_message(RecordDone(result))
 
+    result: actions.RecordResult | None = None
+
     def on_record_done(self, message: RecordDone) -> None:
-        result = message.result
+        result = self.result = message.result
         self.query_one("#record-status", TLabel).set_key(f"record.{result.outcome}")
-        if result.summary:
-            summary = "\n".join(f"{k}：{v}" for k, v in result.summary)
-            self.query_one("#record-summary", Static).update(summary)
+        self._show_summary()
         self.query_one("#record-rate").display = result.outcome in ("printed", "printed_a4", "kept")
+
+    def _show_summary(self) -> None:
+        """The platform's summary in the resident's language (the paper stays Chinese)."""
+        result, language = self.result, self.kiosk.language
+        if result is None or not result.summary:
+            return
+        rows = result.summary_en if language == "en" and result.summary_en else result.summary
+        sep = ": " if rows is result.summary_en else "："
+        text = "\n".join(f"{k}{sep}{v}" for k, v in rows)
+        if language == "zh-Hant":
+            text = to_hant(text, variant())
+        self.query_one("#record-summary", Static).update(text)
+
+    def retranslate(self) -> None:
+        service = self.session.service
+        self.query_one(".title", Static).update(service.name(self.kiosk.language) if service else "")
+        self._show_summary()
 
     def on_button_pressed(self, event: TButton.Pressed) -> None:
         if event.button.id == "record-rate":

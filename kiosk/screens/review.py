@@ -53,7 +53,7 @@ class ReviewScreen(KioskScreen):
             Horizontal(
                 Static(f"{row.label}：{row.shown}", classes="review-value"),
                 *([Button(edit, name=row.name, classes="review-edit")] if row.editable else []),
-                classes="review-row",
+                classes="review-row -editable" if row.editable else "review-row",
             )
             for row in rows
         )

@@ -3,13 +3,14 @@ costs, how to collect; and 开始办理 where the terminal can do it."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from kiosk.resident.service import Action, Service
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.chrome import TButton, TLabel
+from kiosk.widgets.pagedtext import PagedText
 
 
 class ServiceGuideScreen(KioskScreen):
@@ -21,7 +22,7 @@ class ServiceGuideScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="service-title", classes="title")
-        yield VerticalScroll(Static(id="service-guide"), id="service-guide-box")
+        yield PagedText(id="service-guide-box")
         if self.service.action is Action.GUIDE_ONLY:
             yield TLabel("guide.counter_only", classes="hint")
         else:
@@ -38,7 +39,7 @@ class ServiceGuideScreen(KioskScreen):
     def retranslate(self) -> None:
         language = self.kiosk.language
         self.query_one("#service-title", Static).update(self.service.name(language))
-        guide = self.service.guide
+        guide = self.service.guide_in(language)
         sections = (
             ("guide.conditions", guide.conditions),
             ("guide.materials", guide.materials),
@@ -46,11 +47,11 @@ class ServiceGuideScreen(KioskScreen):
             ("guide.fee", (guide.fee,) if guide.fee else ()),
             ("guide.collect", (guide.collection,) if guide.collection else ()),
         )
-        lines: list[str] = []
+        text = Text()
         for key, items in sections:
             if not items:
                 continue
-            lines.append(f"[b]{self.kiosk.t(key)}[/b]")
-            lines.extend(f"  • {item}" for item in items)
-            lines.append("")
-        self.query_one("#service-guide", Static).update("\n".join(lines))
+            text.append(self.kiosk.t(key) + "\n", style="bold")
+            for item in items:
+                text.append(f"  • {item}\n")
+        self.query_one("#service-guide-box", PagedText).show(text.rstrip() or Text(), 0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Grid
+from textual.containers import Grid, Horizontal
 from textual.message import Message
 from textual.widgets import Button, Static
 
@@ -23,9 +23,16 @@ class TicketIssued(Message):
 
 
 class TicketScreen(KioskScreen):
+    ELDER_PAGE = 4  # 长辈模式: at most four choices on a screen
+    page = 0
+
     def compose_body(self) -> ComposeResult:
         yield TLabel("ticket.title", classes="title")
         yield Grid(id="ticket-categories")
+        with Horizontal(id="ticket-pager", classes="elder-only"):
+            yield TButton("guide.prev", id="ticket-prev", classes="pager")
+            yield Static(id="ticket-page")
+            yield TButton("guide.next", id="ticket-next", classes="pager")
         yield Static(id="ticket-number", classes="ticket-number")
         yield Static(id="ticket-detail", classes="hint")
         yield TLabel("ticket.offline", id="ticket-offline", classes="message")
@@ -42,10 +49,19 @@ class TicketScreen(KioskScreen):
     async def _show_categories(self) -> None:
         grid = self.query_one("#ticket-categories", Grid)
         await grid.remove_children()
+        categories = self.services.catalog.categories
+        if self.kiosk.elder:  # four a page, with big 上一页 / 下一页
+            pages = max(1, -(-len(categories) // self.ELDER_PAGE))
+            self.page = min(max(self.page, 0), pages - 1)
+            at = self.page * self.ELDER_PAGE
+            categories = categories[at : at + self.ELDER_PAGE]
+            self.query_one("#ticket-page", Static).update(f"{self.page + 1} / {pages}")
+            self.query_one("#ticket-prev").disabled = self.page == 0
+            self.query_one("#ticket-next").disabled = self.page >= pages - 1
         await grid.mount_all(
             Button(c.name(self.kiosk.language), name=c.code, id=f"ticket-{c.code}",
                    classes="action category")
-            for c in self.services.catalog.categories
+            for c in categories
         )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -56,8 +72,12 @@ class TicketScreen(KioskScreen):
             )
             if category is not None:
                 self.query_one("#ticket-categories").display = False
+                self.query_one("#ticket-pager").set_class(True, "-hidden")
                 self.query_one("#ticket-offline").display = False
                 self._issue(category)
+        elif event.button.id in ("ticket-prev", "ticket-next"):
+            self.page += 1 if event.button.id == "ticket-next" else -1
+            self.retranslate()
         elif event.button.id == "ticket-done":
             self.kiosk.end_session("done")
         else:

@@ -90,6 +90,6 @@ class BigText(Widget):
 
     def render(self) -> Text:
         lines = self._lines(self.size.width)
-        if not lines:
-            return Text(self._text, style="bold")
-        return Text("\n".join(lines))
+        if not lines:  # too narrow for half-blocks (e.g. 长辈模式's large cells): plain, centred
+            return Text(self._text, style="bold", justify="center")
+        return Text("\n".join(lines), justify="center")

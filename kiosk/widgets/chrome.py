@@ -41,6 +41,14 @@ class TLabel(Static, Translatable):
     def set_key(self, key: str, **values: object) -> None:
         self.i18n_key, self.i18n_values = key, values
         self.retranslate()
+        if self.has_class("hint") or self.has_class("message"):
+            # A new status or error on the step in front of the resident is spoken (once it
+            # is shown: screens show a message right after setting it).
+            self.call_after_refresh(self._announce)
+
+    def _announce(self) -> None:
+        if self.display and self.is_attached and self.screen is self.app.screen:
+            self.app.speak(self.text_for(self.app.language))  # type: ignore[attr-defined]
 
     def retranslate(self) -> None:
         self.update(self.text_for(self.app.language))  # type: ignore[attr-defined]
@@ -97,6 +105,10 @@ class TopBar(Horizontal):
     def compose(self) -> ComposeResult:
         yield Static(id="terminal-name")
         yield Static(id="network")
+        # 长辈模式: 🔊 重听 and the way out of 长辈模式 live up here, so the bottom bar keeps
+        # four buttons (上一步, 首页, one language button, 呼叫工作人员).
+        yield TButton("chrome.repeat", id="chrome-repeat", classes="top elder-only")
+        yield TButton("chrome.elder.on", id="chrome-elder-top", classes="top elder-only")
         yield Static(id="clock")
 
     def on_mount(self) -> None:
@@ -146,6 +158,10 @@ class StepIndicator(Static):
         self.update(text)
 
 
+def next_language(language: str) -> str:
+    return LANGUAGES[(LANGUAGES.index(language) + 1) % len(LANGUAGES)]
+
+
 class BottomBar(Horizontal):
     def __init__(self, *, show_home: bool, show_back: bool = False) -> None:
         super().__init__()
@@ -157,8 +173,12 @@ class BottomBar(Horizontal):
         if self._show_home:
             yield TButton("chrome.home", id="chrome-home", classes="chrome")
         for language in LANGUAGES:
-            yield Button(LANGUAGE_LABELS[language], id=f"lang-{language}", classes="chrome lang")
-        yield TButton("chrome.elder.off", id="chrome-elder", classes="chrome")
+            yield Button(
+                LANGUAGE_LABELS[language], id=f"lang-{language}", classes="chrome lang normal-only"
+            )
+        # 长辈模式: one button, labelled with the next language in its own script.
+        yield Button("", id="chrome-lang-next", classes="chrome elder-only")
+        yield TButton("chrome.elder.off", id="chrome-elder", classes="chrome normal-only")
         yield TButton("chrome.call_staff", id="chrome-staff", classes="chrome", variant="warning")
 
     def on_mount(self) -> None:
@@ -171,6 +191,9 @@ class BottomBar(Horizontal):
                 language == app.language,
                 "-current",  # type: ignore[attr-defined]
             )
+        self.query_one("#chrome-lang-next", Button).label = LANGUAGE_LABELS[
+            next_language(app.language)  # type: ignore[attr-defined]
+        ]
         elder = self.query_one("#chrome-elder", TButton)
         elder.set_key("chrome.elder.on" if app.elder else "chrome.elder.off")  # type: ignore[attr-defined]
         elder.set_class(app.elder, "-current")  # type: ignore[attr-defined]

@@ -88,6 +88,8 @@ class DemoData:
                     for p in periods]  # fmt: skip
             summary = {"账户状态": "正常缴存" if monthly else "未缴存",
                        "期间缴存合计": _yuan(2 * monthly * len(periods))}  # fmt: skip
+            summary_en = {"Account": "Paying in" if monthly else "Not paying in",
+                          "Total for the period": _yuan(2 * monthly * len(periods))}  # fmt: skip
             titles = ("住房公积金缴存证明", "Housing provident fund deposit certificate")
         else:
             base = d.get("si_base", 0)
@@ -116,9 +118,15 @@ class DemoData:
                     "参保状态": "退休，按月领取养老金",
                     "月养老金": _yuan(d["pension_monthly"]),
                 }
+                summary_en = {
+                    "Status": "Retired, paid a monthly pension",
+                    "Monthly pension": _yuan(d["pension_monthly"]),
+                }
             else:
                 summary = {"参保状态": "正常参保" if base else "无参保缴费记录",
                            "缴费月数": str(len(rows))}  # fmt: skip
+                summary_en = {"Status": "Insured" if base else "No contributions on record",
+                              "Months paid": str(len(rows))}  # fmt: skip
         digest = hashlib.sha256(
             f"{resident.id_number}|{record_type}|{now:%Y%m%d}".encode()
         ).hexdigest()
@@ -129,6 +137,7 @@ class DemoData:
             "masked_name": mask_name(resident.name),
             "masked_id_number": mask_id_number(resident.id_number),
             "summary": summary,
+            "summary_en": summary_en,
             "columns": [{"key": k, "label_zh": z, "label_en": e} for k, z, e in columns],
             "rows": rows,
         }  # fmt: skip
