@@ -131,8 +131,9 @@ async def test_find_a_service_by_pinyin_initials_and_read_its_guide(app: KioskAp
         assert items and any("参保证明" in name for name in items)
         await pilot.click("#guide-list Button.service")  # a touch on the first result
         await wait_until(pilot, lambda: isinstance(app.screen, ServiceGuideScreen))
-        await pilot.pause()
-        guide = str(app.screen.query_one("#service-guide").render())
+        body = app.screen.query_one("#service-guide")  # paged to the screen's height
+        await wait_until(pilot, lambda: "办理条件" in str(body.render()))
+        guide = str(body.render())
         assert "办理条件" in guide and "所需材料" in guide and "收费标准" in guide
         # the catalog is cached for an offline day
         assert (Path(app.config.terminal.data_path) / "catalog.json").exists()

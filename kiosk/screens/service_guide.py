@@ -22,7 +22,7 @@ class ServiceGuideScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="service-title", classes="title")
-        yield PagedText(id="service-guide-box")
+        yield PagedText(id="service-guide-box", body_id="service-guide")
         if self.service.action is Action.GUIDE_ONLY:
             yield TLabel("guide.counter_only", classes="hint")
         else:
@@ -54,4 +54,5 @@ class ServiceGuideScreen(KioskScreen):
             text.append(self.kiosk.t(key) + "\n", style="bold")
             for item in items:
                 text.append(f"  • {item}\n")
-        self.query_one("#service-guide-box", PagedText).show(text.rstrip() or Text(), 0)
+        text.rstrip()  # in place
+        self.query_one("#service-guide-box", PagedText).show(text, 0)

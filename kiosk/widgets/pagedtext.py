@@ -7,6 +7,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, Static
 
 from kiosk.widgets.chrome import TButton
@@ -21,14 +22,15 @@ class PagedText(Vertical):
     PagedText .paged-page { width: 12; height: 3; content-align: center middle; }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, body_id: str | None = None) -> None:
         super().__init__(id=id)
+        self._body_id = body_id
         self._text = Text()
         self.page = 0
         self.pages = 1
 
     def compose(self) -> ComposeResult:
-        yield Static(classes="paged-body")
+        yield Static(classes="paged-body", id=self._body_id)
         with Horizontal(classes="paged-pager"):
             yield TButton("guide.prev", classes="pager paged-prev")
             yield Static(classes="paged-page")
@@ -55,7 +57,7 @@ class PagedText(Vertical):
         self.pages = max(1, -(-len(lines) // rows))
         self.page = min(max(self.page, 0), self.pages - 1)
         shown = lines[self.page * rows : (self.page + 1) * rows]
-        body.update(Text("\n").join(shown))
+        body.update(Content.from_rich_text(Text("\n").join(shown)))
         self.query_one(".paged-page", Static).update(f"{self.page + 1} / {self.pages}")
         self.query_one(".paged-prev", Button).disabled = self.page == 0
         self.query_one(".paged-next", Button).disabled = self.page >= self.pages - 1
