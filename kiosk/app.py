@@ -21,6 +21,7 @@ from textual import events, work
 from textual.app import App
 from textual.message import Message
 from textual.message_pump import active_message_pump
+from textual.screen import Screen
 from textual.widgets import Button
 
 from kiosk.config import KioskConfig
@@ -347,15 +348,22 @@ class KioskApp(App[int], inherit_bindings=False):
         self.idle.timeout = base * (screen.IDLE_FACTOR if screen else 1.0)
         self.idle.countdown = self.config.ui.countdown_s * (2 if self.elder else 1)
 
+    _out_of_service: Screen[None] | None = None
+
     def _apply_lock(self) -> None:
         OutOfServiceScreen = _load(OTHER_SCREENS["out_of_service"])
 
-        showing = any(isinstance(s, OutOfServiceScreen) for s in self.screen_stack)
+        # One out-of-service screen, even when two status refreshes come before it mounts.
+        showing = self._out_of_service is not None or any(
+            isinstance(s, OutOfServiceScreen) for s in self.screen_stack
+        )
         staff_at_work = any(getattr(screen, "STAFF", False) for screen in self.screen_stack)
         if self.services.locked and not showing and not staff_at_work:
             self.end_session("out of service")
-            self.push_screen(OutOfServiceScreen())
+            self._out_of_service = OutOfServiceScreen()
+            self.push_screen(self._out_of_service)
         elif not self.services.locked and showing:
+            self._out_of_service = None
             while any(isinstance(s, OutOfServiceScreen) for s in self.screen_stack):
                 self.pop_screen()
 
