@@ -648,6 +648,11 @@ class Outbox:
         for name, n in done.items():  # only once committed
             counts[name] += n
 
+    def checkpoint_now(self) -> None:
+        """Move the WAL into the database now and truncate it (bulk loads, benchmarks)."""
+        with self._lock:
+            checkpoint(self._conn, "TRUNCATE", self._on_full)
+
     def drained(self) -> None:
         """The drain paused (nothing due): truncate the WAL once, which also drops the
         delivered items' old ciphertext from it (not after every batch: that costs a sync)."""
