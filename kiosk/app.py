@@ -343,7 +343,9 @@ class KioskApp(App[int], inherit_bindings=False):
             self.speaker.repeat()
 
     def _apply_idle_policy(self, screen: KioskScreen | None = None) -> None:
-        screen = screen or (self.screen if isinstance(self.screen, KioskScreen) else None)
+        if screen is None and self.screen_stack:  # none while starting or stopping
+            top = self.screen_stack[-1]
+            screen = top if isinstance(top, KioskScreen) else None
         base = self.config.ui.elder_idle_timeout_s if self.elder else self.config.ui.idle_timeout_s
         self.idle.timeout = base * (screen.IDLE_FACTOR if screen else 1.0)
         self.idle.countdown = self.config.ui.countdown_s * (2 if self.elder else 1)

@@ -33,6 +33,9 @@ class GuideScreen(KioskScreen):
 
     def __init__(self) -> None:
         super().__init__()
+        # Rebuilding a button list awaits its removal; two at once (the catalog arriving
+        # while the language changes) would mount the same ids twice.
+        self._rebuild = asyncio.Lock()
         self.query_text = ""
         self.category: str | None = None
         self.page = 0
@@ -122,9 +125,10 @@ class GuideScreen(KioskScreen):
         ]
 
     async def show_categories(self) -> None:
-        bar = self.query_one("#guide-categories", Horizontal)
-        await bar.remove_children()
-        await bar.mount_all(self._category_buttons())
+        async with self._rebuild:
+            bar = self.query_one("#guide-categories", Horizontal)
+            await bar.remove_children()
+            await bar.mount_all(self._category_buttons())
         for button in bar.query(Button):
             button.set_class(button.name == self.category, "-chosen")
 
@@ -150,11 +154,12 @@ class GuideScreen(KioskScreen):
         self.page = min(max(page, 0), pages - 1)
         shown = services[self.page * self.page_size : (self.page + 1) * self.page_size]
         box = self.query_one("#guide-list", Vertical)
-        await box.remove_children()
-        await box.mount_all(
-            Button(s.name(self.language), name=s.code, id=f"svc-{s.code}", classes="service")
-            for s in shown
-        )
+        async with self._rebuild:
+            await box.remove_children()
+            await box.mount_all(
+                Button(s.name(self.language), name=s.code, id=f"svc-{s.code}", classes="service")
+                for s in shown
+            )
         self.query_one("#guide-empty").display = not services
         self.query_one("#guide-page", Static).update(f"{self.page + 1} / {pages}")
         self.query_one("#guide-prev").disabled = self.page == 0

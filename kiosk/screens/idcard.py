@@ -41,6 +41,8 @@ class IdCardScreen(KioskScreen):
     def __init__(self) -> None:
         super().__init__()
         self._source = "idcard"  # the reader the identity came from
+        self._reading = False
+        self._tried: set[str] = set()  # readers read on their own once; then 重试 is theirs
 
     def compose_body(self) -> ComposeResult:
         yield TLabel("idcard.title", classes="title")
@@ -70,6 +72,15 @@ class IdCardScreen(KioskScreen):
         if identity is not None:  # back here with 上一步: show who, offer to go on
             self._show_identity(identity)
             return
+        self.read_present_card()
+        # A card placed while this step was still being shown may have announced itself
+        # before the step could hear it: look again until someone is identified.
+        self._watch = self.set_interval(1.0, self.read_present_card)
+
+    def read_present_card(self) -> None:
+        session = self.kiosk.session
+        if (session is not None and session.identity is not None) or self._reading:
+            return
         for kind in READERS:
             device = self.services.device(kind)
             if device is None or not getattr(device, "card_present", False):
@@ -77,7 +88,9 @@ class IdCardScreen(KioskScreen):
             if kind in self.kiosk.stale_cards:
                 self.query_one("#idcard-status", TLabel).set_key("idcard.reinsert")
                 continue
-            self.read(kind)
+            if kind not in self._tried:
+                self._tried.add(kind)
+                self.read(kind)
             break
 
     def on_device_event(self, event: DeviceEvent) -> None:
@@ -85,11 +98,15 @@ class IdCardScreen(KioskScreen):
             return
         session = self.kiosk.session
         if event.kind is EventKind.CARD_PLACED and (session is None or session.identity is None):
+            self._tried.add(event.device)
             self.read(event.device)
-        elif event.kind is EventKind.CARD_REMOVED and event.device == self._source:
+        elif event.kind is EventKind.CARD_REMOVED:
+            self._tried.discard(event.device)  # a card put back is read again
+        if event.kind is EventKind.CARD_REMOVED and event.device == self._source:
             self.query_one("#idcard-take").display = False
 
     def read(self, source: str) -> None:
+        self._reading = True
         self.query_one("#idcard-status", TLabel).set_key("idcard.reading")
         self.query_one("#idcard-retry").display = False
         self._source = source
@@ -107,6 +124,7 @@ class IdCardScreen(KioskScreen):
             self.post_message(CardRead(source, None, exc))
 
     def on_card_read(self, message: CardRead) -> None:
+        self._reading = False
         status = self.query_one("#idcard-status", TLabel)
         if message.error is not None and message.error.code == "busy":
             return  # a read already under way (card placed while the screen opened) answers
