@@ -208,10 +208,10 @@ class KioskApp(App[int], inherit_bindings=False):
     @work(thread=True, exit_on_error=False, group="services", name="start services")
     def _boot_services(self) -> None:
         self.services.start()
+        self.call_from_thread(self.refresh_status)
         from kiosk import pinyin
 
         pinyin.load()  # the keyboard's lexicon, so the first search never waits for it
-        self.call_from_thread(self.refresh_status)
 
     # --- one broken screen never takes the terminal down ------------------------------
     def _handle_exception(self, error: Exception) -> None:
@@ -567,7 +567,9 @@ class KioskApp(App[int], inherit_bindings=False):
         session = self.session or self.start_session()
         session.start_service(service)
         has_camera = self.services.device("camera") is not None and self.device_usable("camera")
-        has_doccam = self.services.device("doccam") is not None and self.device_usable("doccam")
+        # The materials step says itself when the 高拍仪 fails (and offers the phone), so its
+        # presence decides; the cached health may be a status tick behind a device just up.
+        has_doccam = self.services.device("doccam") is not None
         journey = Journey.for_service(service, has_camera=has_camera, has_doccam=has_doccam)
         self._identify_by = "card"
         self._advance(journey, journey.start(session))
