@@ -119,6 +119,8 @@ class TopBar(Horizontal):
             self.app.staff_tap()  # type: ignore[attr-defined]
 
     def show(self, status: dict[str, object]) -> None:
+        if not self.query("#terminal-name"):  # a status tick before the bar is composed
+            return
         self.query_one("#terminal-name", Static).update(str(status["terminal"]))
         network = self.query_one("#network", Static)
         network.update(str(status["network_text"]))
