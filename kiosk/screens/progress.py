@@ -85,6 +85,8 @@ class ProgressScreen(KioskScreen):
         self.post_message(ProgressFound(outcome, progress))
 
     def on_progress_found(self, message: ProgressFound) -> None:
+        if not self.is_attached:  # the resident left before the answer came
+            return
         self.query_one("#progress-status", TLabel).set_key(f"progress.{message.outcome}")
         result = self.query_one("#progress-result", Static)
         p = message.progress

@@ -59,6 +59,8 @@ class RecordScreen(KioskScreen):
     result: actions.RecordResult | None = None
 
     def on_record_done(self, message: RecordDone) -> None:
+        if not self.is_attached:  # the resident left before the answer came
+            return
         result = self.result = message.result
         self.query_one("#record-status", TLabel).set_key(f"record.{result.outcome}")
         self._show_summary()

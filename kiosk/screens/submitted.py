@@ -66,6 +66,8 @@ class SubmittedScreen(KioskScreen):
         self.post_message(Printed(submission, outcome))
 
     def on_printed(self, message: Printed) -> None:
+        if not self.is_attached:  # the resident left before the answer came
+            return
         self.submission = message.submission
         self.show_ref()
         self.query_one("#submitted-print", TLabel).set_key(f"submitted.{message.outcome}")

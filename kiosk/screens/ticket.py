@@ -101,6 +101,8 @@ class TicketScreen(KioskScreen):
         self.post_message(TicketIssued(ticket))
 
     def on_ticket_issued(self, message: TicketIssued) -> None:
+        if not self.is_attached:  # the resident left before the answer came
+            return
         ticket = message.ticket
         if ticket is None:
             self.query_one("#ticket-offline", TLabel).set_key("ticket.failed")
