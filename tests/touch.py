@@ -53,6 +53,10 @@ class Touch:
         app = self.app
         await self.tap("#home-guide")
         await self.until(lambda: self.screen_is("GuideScreen"))
+        await self.pilot.pause()
+        while not app.screen.query(f"#cat-{category}"):  # 长辈模式 pages categories by four
+            await self.tap("#guide-next")
+            await self.pilot.pause()
         await self.tap(f"#cat-{category}")
         while not app.screen.query(f"#svc-{code}"):
             await self.tap("#guide-next")
