@@ -107,16 +107,16 @@ class StaffScreen(KioskScreen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "staff-diag":
-            self.app.show_diagnostics()  # type: ignore[attr-defined]
+            self.kiosk.show_diagnostics()
         elif event.button.id == "staff-reprint":
             self._reprint()
         elif event.button.id == "staff-new-outbox":
-            self.app.services.reopen_outbox()  # type: ignore[attr-defined]
-            self.app.services.reopen_outbox = None  # type: ignore[attr-defined]
+            self.kiosk.services.reopen_outbox()
+            self.kiosk.services.reopen_outbox = None
             self.sync_lock_label()
-            self.query_one("#staff-message", Static).update(self.app.t("staff.new_outbox_done"))  # type: ignore[attr-defined]
+            self.query_one("#staff-message", Static).update(self.kiosk.t("staff.new_outbox_done"))
         elif event.button.id == "staff-lock":
-            services = self.app.services  # type: ignore[attr-defined]
+            services = self.kiosk.services
             services.set_locked(not services.locked, "staff")
             self.sync_lock_label()
         elif event.button.id == "staff-exit":  # one tap never stops a terminal: confirm
@@ -125,7 +125,7 @@ class StaffScreen(KioskScreen):
             self.query_one("#staff-exit-confirm").display = False
         elif event.button.id == "staff-exit-yes":
             # through the lifecycle: the session ends, the exit is bounded, systemd hears why
-            self.app.lifecycle.request_exit(ExitStatus.STAFF_EXIT, "staff")  # type: ignore[attr-defined]
+            self.kiosk.lifecycle.request_exit(ExitStatus.STAFF_EXIT, "staff")
         else:
             return
         event.stop()
@@ -138,13 +138,13 @@ class StaffScreen(KioskScreen):
 
     def _show_demo_secrets(self) -> None:
         """Loud, every time staff open the menu: which public secrets this terminal runs on."""
-        services = self.app.services  # type: ignore[attr-defined]
+        services = self.kiosk.services
         found = demo_secrets_in_use(services.config)
         found += [s for s in getattr(services.platform, "demo_secrets", []) if s not in found]
         banner = self.query_one("#staff-demo", Static)
         banner.display = bool(found)
         if found:
-            t = self.app.t  # type: ignore[attr-defined]
+            t = self.kiosk.t
             banner.update("\n".join(t(f"staff.demo.{name}") for name in found))
 
     def show_staff_calls(self) -> None:
@@ -152,18 +152,18 @@ class StaffScreen(KioskScreen):
         the platform (so it reaches the service hall even offline)."""
         import time
 
-        calls = self.app.staff_calls  # type: ignore[attr-defined]
+        calls = self.kiosk.staff_calls
         lines = [
-            self.app.t("staff.calls", n=len(calls))  # type: ignore[attr-defined]
+            self.kiosk.t("staff.calls", n=len(calls))
         ] + [
             f"  {time.strftime('%H:%M:%S', time.localtime(at))}  {where}  "
-            + self.app.t("staff.call_queued" if queued else "staff.call_local")  # type: ignore[attr-defined]
+            + self.kiosk.t("staff.call_queued" if queued else "staff.call_local")
             for at, where, queued in calls[-5:]
         ]
         self.query_one("#staff-calls", Static).update("\n".join(lines))
 
     def sync_lock_label(self) -> None:
-        services = self.app.services  # type: ignore[attr-defined]
+        services = self.kiosk.services
         self.query_one("#staff-new-outbox").display = services.reopen_outbox is not None
         # what the outbox and the clock need from staff (kiosk/platform/wiring.py)
         notes = [services.failures[k] for k in ("outbox", "outbox_recovered", "clock")
@@ -174,19 +174,19 @@ class StaffScreen(KioskScreen):
         self.query_one("#staff-lock", TButton).set_key("staff.unlock" if locked else "staff.lock")
 
     def _reprint(self) -> None:
-        printer = self.app.services.device("printer")  # type: ignore[attr-defined]
+        printer = self.kiosk.services.device("printer")
         message = self.query_one("#staff-message", Static)
         if printer is None:
-            message.update(self.app.t("staff.no_printer"))  # type: ignore[attr-defined]
+            message.update(self.kiosk.t("staff.no_printer"))
             return
         self.run_worker(lambda: self._reprint_in_thread(printer), thread=True, exit_on_error=False)
 
     def _reprint_in_thread(self, printer) -> None:  # type: ignore[no-untyped-def]
         try:
             done = printer.reprint_pending()
-            text = self.app.t("staff.reprinted", n=len(done))  # type: ignore[attr-defined]
+            text = self.kiosk.t("staff.reprinted", n=len(done))
         except Exception as exc:  # paper still out, printer gone: say so, keep the rest
-            text = f"{self.app.t('staff.reprint_failed')} ({exc})"  # type: ignore[attr-defined]
+            text = f"{self.kiosk.t('staff.reprint_failed')} ({exc})"
         self.app.call_from_thread(self._show_message, text)
 
     def _show_message(self, text: str) -> None:
