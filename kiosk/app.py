@@ -108,7 +108,7 @@ class KioskApp(App[int], inherit_bindings=False):
         self.config = config
         configure(config.ui.traditional_variant)
         self.services = services or Services(config)
-        self.language: Language = config.ui.language  # type: ignore[assignment]
+        self.language: Language = config.ui.language
         self.elder = config.ui.elder_mode
         self.idle = IdleTimer(clock=clock, countdown=config.ui.countdown_s)
         self.session: ResidentSession | None = None
@@ -394,7 +394,7 @@ class KioskApp(App[int], inherit_bindings=False):
         for screen in self.screen_stack:
             for widget in screen.query("*"):
                 if isinstance(widget, Translatable):
-                    widget.retranslate()  # type: ignore[attr-defined]
+                    widget.retranslate()
             for bar in screen.query(BottomBar):
                 bar.sync_state()
             for indicator in screen.query(StepIndicator):

@@ -19,12 +19,15 @@ DEMO_PIN_HASH = (
 
 
 class _Staff(Protocol):
-    pin_hash: str
+    @property
+    def pin_hash(self) -> str: ...
 
 
 class _Platform(Protocol):
-    mode: str
-    terminal_secret: str
+    @property
+    def mode(self) -> str: ...
+    @property
+    def terminal_secret(self) -> str: ...
 
 
 class _Config(Protocol):

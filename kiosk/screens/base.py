@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import Screen
 
@@ -30,6 +31,11 @@ class ScreenDeviceEvent(Message):
         self.event = event
 
 
+def kiosk_app(node: DOMNode) -> KioskApp:
+    """The app, typed, for a screen or a modal on top of one (they only run inside KioskApp)."""
+    return cast("KioskApp", node.app)
+
+
 class KioskScreen(Screen[None]):
     # Inactivity timeout for this step, as a multiple of the configured one: a form the
     # resident is reading deserves longer than a menu.
@@ -45,8 +51,7 @@ class KioskScreen(Screen[None]):
 
     @property
     def kiosk(self) -> KioskApp:
-        """The app, typed (screens only run inside KioskApp)."""
-        return cast("KioskApp", self.app)
+        return kiosk_app(self)
 
     @property
     def services(self) -> Services:

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 
+from kiosk.screens.base import kiosk_app
 from kiosk.widgets.chrome import TButton, TLabel
 
 
@@ -32,4 +33,4 @@ class CountdownScreen(ModalScreen[None]):
     def on_button_pressed(self, event: TButton.Pressed) -> None:
         if event.button.id == "countdown-continue":
             event.stop()
-            self.app.continue_session()  # type: ignore[attr-defined]
+            kiosk_app(self).continue_session()

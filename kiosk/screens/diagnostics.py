@@ -30,7 +30,7 @@ class DiagnosticsScreen(KioskScreen):
         table = self.query_one("#diag-table", DataTable)
         table.add_columns("device", "state", "message", "details")
         tests = self.query_one("#diag-tests", Horizontal)
-        for kind in self.app.services.devices:  # type: ignore[attr-defined]
+        for kind in self.services.devices:
             tests.mount(
                 Button(f"self-test {kind}", name=kind, id=f"selftest-{kind}", classes="self-test")
             )
@@ -41,7 +41,7 @@ class DiagnosticsScreen(KioskScreen):
     def refresh_devices(self) -> None:
         table = self.query_one("#diag-table", DataTable)
         table.clear()
-        for health in self.app.services.health():  # type: ignore[attr-defined]
+        for health in self.services.health():
             details = " ".join(
                 f"{k}={v}" for k, v in health.details.items() if v not in (None, "", [], {})
             )
@@ -49,19 +49,19 @@ class DiagnosticsScreen(KioskScreen):
             table.add_row(
                 health.device, f"[{style}]{health.state}[/]", health.message, details[:120]
             )
-        o = self.app.services.outbox_status()  # type: ignore[attr-defined]
+        o = self.services.outbox_status()
         if o["available"]:
             state = "[green]ok[/]" if o["can_enqueue"] else "[bold red]no key[/]"
             table.add_row("outbox", state, f"depth {o['depth']}, dead letters {o['dead_letters']}",
                           f"oldest_age_s={o['oldest_age_s']} last_sync={o['last_sync_result']}")  # fmt: skip
         else:
             table.add_row("outbox", "[bold red]unavailable[/]", str(o["error"])[:80], "")
-        for part, why in self.app.services.failures.items():  # type: ignore[attr-defined]
+        for part, why in self.services.failures.items():
             table.add_row(part, "[bold red]failed[/]", why[:80], "")
 
     def refresh_preview(self) -> None:
         preview = self.query_one("#diag-preview", Static)
-        camera = self.app.services.device("camera")  # type: ignore[attr-defined]
+        camera = self.services.camera
         frame = camera.latest() if camera is not None else None
         if frame is None:
             preview.update("no camera frame")
@@ -78,9 +78,8 @@ class DiagnosticsScreen(KioskScreen):
             self.run_worker(lambda: self._self_test(kind), thread=True, exit_on_error=False)
 
     def _self_test(self, kind: str) -> None:
-        device = self.app.services.device(kind)  # type: ignore[attr-defined]
         try:
-            result = device.self_test()
+            result = self.services.devices[kind].self_test()  # a kind of self.services.devices
             text = f"{kind}: {'PASS' if result.passed else 'FAIL'} — {result.message}"
         except Exception as exc:
             text = f"{kind}: FAIL — {exc}"

@@ -4,7 +4,7 @@ keyboard as the last resort. No hardware keyboard is needed anywhere."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from kiosk.resident import forms
 from kiosk.resident.service import FormField, InputKind, Language
+from kiosk.screens.base import kiosk_app
 from kiosk.widgets.chrome import TButton
 
 if TYPE_CHECKING:  # each input widget is loaded only when its kind of field is opened
@@ -33,7 +34,7 @@ class FieldInputScreen(ModalScreen[str | None]):
 
     @property
     def language(self) -> Language:
-        return cast("Language", self.app.language)  # type: ignore[attr-defined]
+        return kiosk_app(self).language
 
     def compose(self) -> ComposeResult:
         with Vertical(id="input-box"):

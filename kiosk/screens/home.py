@@ -44,7 +44,7 @@ class HomeScreen(KioskScreen):
 
     def retranslate(self) -> None:
         big = self.query_one("#welcome-big", BigText)
-        big.update(self.query_one("#welcome", TLabel).text_for(self.app.language))  # type: ignore[attr-defined]
+        big.update(self.query_one("#welcome", TLabel).text_for(self.kiosk.language))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         for button_id, key, device in ACTIONS:
@@ -60,7 +60,7 @@ class HomeScreen(KioskScreen):
             self.kiosk.open_journey(button_id.removeprefix("home-"))
 
     def spoken_prompt(self) -> str | None:
-        return self.app.t("home.hint")  # type: ignore[attr-defined]
+        return self.kiosk.t("home.hint")
 
     def on_device_event(self, event: DeviceEvent) -> None:
         # An ID card placed on the attract screen says "it is me": identify at once.

@@ -4,6 +4,8 @@ resident is never read for the next one: it has to be taken out and put back."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -17,6 +19,10 @@ from kiosk.resident.identity import Identity, masked_id_number, masked_name
 from kiosk.resident.steps import Kind
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.chrome import TButton, TLabel
+
+if TYPE_CHECKING:
+    from kiosk.devices.idcard.reader import IdCardReader
+    from kiosk.devices.smartcard.reader import SmartCardReader
 
 ERROR_KEYS = {
     "no_card": "idcard.err.no_card",
@@ -105,6 +111,10 @@ class IdCardScreen(KioskScreen):
         if event.kind is EventKind.CARD_REMOVED and event.device == self._source:
             self.query_one("#idcard-take").display = False
 
+    def _reader(self, source: str) -> IdCardReader | SmartCardReader | None:
+        """The reader of a source in READERS."""
+        return self.services.idcard if source == "idcard" else self.services.smartcard
+
     def read(self, source: str) -> None:
         self._reading = True
         self.query_one("#idcard-status", TLabel).set_key("idcard.reading")
@@ -114,11 +124,11 @@ class IdCardScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="idcard")
     def _read_card(self, source: str) -> None:
-        reader = self.services.device(source)
+        reader = self._reader(source)
         try:
             if reader is None:
                 raise DeviceError("no_device", f"no {source} reader configured")
-            identity = actions.read_card(reader, source)  # type: ignore[arg-type]
+            identity = actions.read_card(reader, source)
             self.post_message(CardRead(source, identity, None))
         except DeviceError as exc:
             self.post_message(CardRead(source, None, exc))
@@ -139,7 +149,7 @@ class IdCardScreen(KioskScreen):
         actions.identify(self.session, message.identity)
         self._show_identity(message.identity)
         # A card left in the reader is the most common thing residents forget.
-        reader = self.services.device(message.source)
+        reader = self._reader(message.source)
         self.query_one("#idcard-take").display = bool(reader and reader.card_present)
 
     def _show_identity(self, identity: Identity) -> None:

@@ -27,5 +27,5 @@ class OutOfServiceScreen(KioskScreen):
         message = getattr(getattr(self.app, "services", None), "lock_message", "")
         self.query_one("#oos-message", Static).update(message or "")
         self.query_one("#oos-big", BigText).update(
-            self.query_one("#oos-title", TLabel).text_for(self.app.language)  # type: ignore[attr-defined]
+            self.query_one("#oos-title", TLabel).text_for(self.kiosk.language)
         )

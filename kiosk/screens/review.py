@@ -63,8 +63,8 @@ class ReviewScreen(KioskScreen):
         if button.has_class("review-edit"):
             form = self.kiosk.back_to(Step.FORM)
             open_field = getattr(form, "open_field", None)
-            if callable(open_field):
-                form.call_after_refresh(open_field, button.name or "")  # type: ignore[union-attr]
+            if form is not None and callable(open_field):
+                form.call_after_refresh(open_field, button.name or "")
         elif button.id == "review-submit":
             button.disabled = True  # one tap, one application
             self.query_one("#review-error").display = False

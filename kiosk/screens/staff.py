@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
@@ -18,8 +19,11 @@ from textual.widgets import Button, Static
 
 from kiosk.demo import DEMO_PIN_HASH, demo_secrets_in_use, is_demo
 from kiosk.lifecycle import ExitStatus
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import KioskScreen, kiosk_app
 from kiosk.widgets.chrome import TButton, TLabel
+
+if TYPE_CHECKING:
+    from kiosk.devices.printer.adapter import ReceiptPrinter
 
 # Not 0: the kiosk's systemd unit restarts it (Restart=always, and on-failure too), so a
 # terminal is never left dark after staff quit; the journal shows "staff exit". Same number
@@ -51,8 +55,8 @@ class StaffPinScreen(ModalScreen[bool]):
         self._pin = ""
         self._tries = 0
         # A PIN repeats digits ("2 2"): the button's double-tap guard would eat the second.
-        for key in self.query(".pin-key"):
-            key.active_effect_duration = 0  # type: ignore[attr-defined]
+        for key in self.query(".pin-key").results(Button):
+            key.active_effect_duration = 0
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -62,7 +66,7 @@ class StaffPinScreen(ModalScreen[bool]):
             self.dismiss(False)
             return
         elif event.button.id == "pin-ok":
-            config = self.app.config  # type: ignore[attr-defined]
+            config = kiosk_app(self).config
             demo_pin = config.staff.pin_hash == DEMO_PIN_HASH and not is_demo(config)
             if pin_matches(self._pin, config.staff.pin_hash) and not demo_pin:
                 self.dismiss(True)
@@ -70,12 +74,12 @@ class StaffPinScreen(ModalScreen[bool]):
             self._tries += 1
             self._pin = ""
             # No brute force from the touch screen: the app counts failures across openings.
-            if self.app.staff_pin_failed() or self._tries >= 3:  # type: ignore[attr-defined]
+            if kiosk_app(self).staff_pin_failed() or self._tries >= 3:
                 self.dismiss(False)
                 return
             # The public demo PIN on a real terminal: counted as wrong, and staff told why.
             key = "staff.demo_pin_refused" if demo_pin else "staff.pin_wrong"
-            self.query_one("#pin-dots", Static).update(self.app.t(key))  # type: ignore[attr-defined]
+            self.query_one("#pin-dots", Static).update(kiosk_app(self).t(key))
             return
         self.query_one("#pin-dots", Static).update("●" * len(self._pin))
 
@@ -174,14 +178,14 @@ class StaffScreen(KioskScreen):
         self.query_one("#staff-lock", TButton).set_key("staff.unlock" if locked else "staff.lock")
 
     def _reprint(self) -> None:
-        printer = self.kiosk.services.device("printer")
+        printer = self.kiosk.services.printer
         message = self.query_one("#staff-message", Static)
         if printer is None:
             message.update(self.kiosk.t("staff.no_printer"))
             return
         self.run_worker(lambda: self._reprint_in_thread(printer), thread=True, exit_on_error=False)
 
-    def _reprint_in_thread(self, printer) -> None:  # type: ignore[no-untyped-def]
+    def _reprint_in_thread(self, printer: ReceiptPrinter) -> None:
         try:
             done = printer.reprint_pending()
             text = self.kiosk.t("staff.reprinted", n=len(done))

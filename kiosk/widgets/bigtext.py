@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from rich.text import Text
+from textual.geometry import Size
 from textual.widget import Widget
 
 FONT_CANDIDATES = (
@@ -85,7 +86,7 @@ class BigText(Widget):
                 return lines
         return ()
 
-    def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[no-untyped-def]
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._lines(width)) or 1
 
     def render(self) -> Text:

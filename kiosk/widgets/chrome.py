@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -11,8 +12,10 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
+from textual.widgets.button import ButtonVariant
 
 from kiosk.i18n import LANGUAGE_LABELS, LANGUAGES, t
+from kiosk.widgets.host import host
 
 if TYPE_CHECKING:
     from kiosk.resident.steps import Journey
@@ -26,6 +29,9 @@ class Translatable:
 
     def text_for(self, language: str) -> str:
         return t(self.i18n_key, language, **self.i18n_values)
+
+    def retranslate(self) -> None:
+        raise NotImplementedError
 
 
 class TLabel(Static, Translatable):
@@ -48,10 +54,11 @@ class TLabel(Static, Translatable):
 
     def _announce(self) -> None:
         if self.display and self.is_attached and self.screen is self.app.screen:
-            self.app.speak(self.text_for(self.app.language))  # type: ignore[attr-defined]
+            app = host(self)
+            app.speak(self.text_for(app.language))
 
     def retranslate(self) -> None:
-        self.update(self.text_for(self.app.language))  # type: ignore[attr-defined]
+        self.update(self.text_for(host(self).language))
 
 
 class TButton(Button, Translatable):
@@ -67,12 +74,12 @@ class TButton(Button, Translatable):
         *,
         id: str | None = None,
         classes: str | None = None,
-        variant: str = "default",
+        variant: ButtonVariant = "default",
         big: bool = False,
         **values: object,
     ) -> None:
         self.i18n_key, self.i18n_values, self.big = key, values, big
-        super().__init__("", id=id, classes=classes, variant=variant)  # type: ignore[arg-type]
+        super().__init__("", id=id, classes=classes, variant=variant)
 
     def on_mount(self) -> None:
         self.retranslate()
@@ -86,8 +93,9 @@ class TButton(Button, Translatable):
         self.retranslate()
 
     def retranslate(self) -> None:
-        text = self.text_for(self.app.language)  # type: ignore[attr-defined]
-        if self.big and self.app.elder:  # type: ignore[attr-defined]
+        app = host(self)
+        text = self.text_for(app.language)
+        if self.big and app.elder:
             from kiosk.widgets.bigtext import rasterise
 
             inner_width, inner_height = self.content_size
@@ -112,13 +120,13 @@ class TopBar(Horizontal):
         yield Static(id="clock")
 
     def on_mount(self) -> None:
-        self.show(self.app.status_snapshot())  # type: ignore[attr-defined]
+        self.show(host(self).status_snapshot())
 
     def on_click(self, event: events.Click) -> None:
         if event.widget is not None and event.widget.id == "terminal-name":
-            self.app.staff_tap()  # type: ignore[attr-defined]
+            host(self).staff_tap()
 
-    def show(self, status: dict[str, object]) -> None:
+    def show(self, status: Mapping[str, object]) -> None:
         if not self.query("#terminal-name"):  # a status tick before the bar is composed
             return
         self.query_one("#terminal-name", Static).update(str(status["terminal"]))
@@ -130,9 +138,9 @@ class TopBar(Horizontal):
 
 class DegradedLine(Static):
     def on_mount(self) -> None:
-        self.show(self.app.status_snapshot())  # type: ignore[attr-defined]
+        self.show(host(self).status_snapshot())
 
-    def show(self, status: dict[str, object]) -> None:
+    def show(self, status: Mapping[str, object]) -> None:
         text = str(status.get("degraded_text") or "")
         self.update(text)
         self.display = bool(text)
@@ -149,7 +157,7 @@ class StepIndicator(Static):
         self.retranslate()
 
     def retranslate(self) -> None:
-        language = self.app.language  # type: ignore[attr-defined]
+        language = host(self).language
         text = Text()
         for i, (phase, state) in enumerate(self.journey.indicator(), start=1):
             if i > 1:
@@ -187,18 +195,17 @@ class BottomBar(Horizontal):
         self.sync_state()
 
     def sync_state(self) -> None:
-        app = self.app
+        app = host(self)
         for language in LANGUAGES:
             self.query_one(f"#lang-{language}", Button).set_class(
-                language == app.language,
-                "-current",  # type: ignore[attr-defined]
+                language == app.language, "-current"
             )
         self.query_one("#chrome-lang-next", Button).label = LANGUAGE_LABELS[
-            next_language(app.language)  # type: ignore[attr-defined]
+            next_language(app.language)
         ]
         elder = self.query_one("#chrome-elder", TButton)
-        elder.set_key("chrome.elder.on" if app.elder else "chrome.elder.off")  # type: ignore[attr-defined]
-        elder.set_class(app.elder, "-current")  # type: ignore[attr-defined]
+        elder.set_key("chrome.elder.on" if app.elder else "chrome.elder.off")
+        elder.set_class(app.elder, "-current")
         for back in self.query("#chrome-back"):
             can_go_back = getattr(self.screen, "can_go_back", None)
             back.display = bool(can_go_back()) if callable(can_go_back) else False
