@@ -38,18 +38,19 @@ def check(field: FormField, value: str) -> Checked:
         return Checked("")
     kind = field.input_kind
     today = dt.date.today()
-    if kind is InputKind.PHONE:
-        return v.check_phone(value)
-    if kind is InputKind.ID_NUMBER:
-        return v.check_id_number(value)
-    if kind is InputKind.DIGITS:
-        if field.name == "bank_card":
+    if kind in (InputKind.PHONE, InputKind.ID_NUMBER, InputKind.DIGITS):
+        number = field.number_kind
+        if number == "phone":
+            return v.check_phone(value)
+        if number == "id_number":
+            return v.check_id_number(value)
+        if number == "bank_card":
             return v.check_bank_card(value)
-        if field.name in ("amount", "monthly_income"):
+        if number == "amount":
             return v.check_amount(value)
-        if field.name.startswith("year"):
+        if number == "integer" and field.name.startswith("year"):
             return v.check_integer(value, minimum=1950, maximum=today.year)
-        if field.name == "household_size":
+        if number == "integer":  # household_size
             return v.check_integer(value, minimum=1, maximum=30)
         return v.check_reference(value, min_length=4)
     if kind is InputKind.CODE:

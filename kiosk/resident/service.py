@@ -12,6 +12,8 @@ from kiosk.hant import to_hant
 from kiosk.i18n import variant
 
 Language = Literal["zh-Hans", "zh-Hant", "en"]
+# How a number typed on the pad is checked (and so which pad takes it).
+NumberKind = Literal["phone", "id_number", "bank_card", "amount", "integer", "reference"]
 JsonObj = Mapping[str, object]
 
 
@@ -141,6 +143,23 @@ class FormField:
         if self.type in by_type:
             return by_type[self.type]
         return _TEXT_FIELDS.get(self.name, InputKind.HANZI)
+
+    @property
+    def number_kind(self) -> NumberKind:
+        """For a field typed on the number pad (phone, ID number, digits): how the number
+        is checked, by its input kind or else by what the field holds."""
+        kind, name = self.input_kind, self.name
+        if kind is InputKind.PHONE:
+            return "phone"
+        if kind is InputKind.ID_NUMBER:
+            return "id_number"
+        if name == "bank_card":
+            return "bank_card"
+        if name in ("amount", "monthly_income"):
+            return "amount"
+        if name.startswith("year") or name == "household_size":
+            return "integer"
+        return "reference"
 
     def option_label(self, value: str, language: Language) -> str:
         return next((o.label(language) for o in self.options if o.value == value), value)

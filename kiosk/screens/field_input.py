@@ -21,7 +21,7 @@ from kiosk.widgets.chrome import TButton
 if TYPE_CHECKING:  # each input widget is loaded only when its kind of field is opened
     from kiosk.widgets.addressinput import AddressInput
     from kiosk.widgets.datepicker import DatePicker
-    from kiosk.widgets.numberpad import NumberPad, PadKind
+    from kiosk.widgets.numberpad import NumberPad
     from kiosk.widgets.pinyinkeyboard import PinyinKeyboard
     from kiosk.widgets.regionpicker import RegionPicker
 
@@ -46,20 +46,6 @@ class FieldInputScreen(ModalScreen[str | None]):
     def retranslate(self) -> None:
         self.query_one("#input-label", Static).update(self.field.label(self.language))
 
-    def _pad_kind(self) -> PadKind:
-        kind, name = self.field.input_kind, self.field.name
-        if kind is InputKind.PHONE:
-            return "phone"
-        if kind is InputKind.ID_NUMBER:
-            return "id_number"
-        if name == "bank_card":
-            return "bank_card"
-        if name in ("amount", "monthly_income"):
-            return "amount"
-        if name.startswith("year") or name == "household_size":
-            return "integer"
-        return "reference"
-
     def _input_widget(self) -> Widget:
         kind = self.field.input_kind
         if kind is InputKind.CODE:
@@ -71,7 +57,7 @@ class FieldInputScreen(ModalScreen[str | None]):
 
             field = self.field  # the pad checks as the form will (bounds, lengths)
             return NumberPad(
-                kind=self._pad_kind(), value=self.current, id="input-widget",
+                kind=self.field.number_kind, value=self.current, id="input-widget",
                 check=lambda raw: forms.check(field, raw),
             )  # fmt: skip
         if kind is InputKind.DATE:

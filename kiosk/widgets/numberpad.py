@@ -25,7 +25,6 @@ touch keys with tests/conftest.py `tap`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
 from textual.app import ComposeResult
 from textual.containers import Grid
@@ -34,6 +33,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from kiosk import privacy
+from kiosk.resident.service import NumberKind
 from kiosk.validation import (
     ID_LENGTH,
     PHONE_LENGTH,
@@ -49,7 +49,7 @@ from kiosk.widgets.checkmessage import CheckMessage, fill_keys
 from kiosk.widgets.chrome import TButton, Translatable
 
 REPEAT_GUARD_S = 0.12  # a key ignores a second touch this soon (a bounce, not a 2nd digit)
-PadKind = Literal["phone", "id_number", "reference", "bank_card", "integer", "amount"]
+PadKind = NumberKind  # a pad for each way a form checks a number
 _LENGTH: dict[PadKind, int] = {
     "phone": PHONE_LENGTH, "id_number": ID_LENGTH, "bank_card": 19, "reference": 24,
     "integer": 9, "amount": 12,
