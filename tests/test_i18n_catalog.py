@@ -1,5 +1,5 @@
 """Three languages all the way down: locale files, the catalog as shipped and as the terminal
-receives it from the platform, and `localize` for every service."""
+receives it from the platform, and every service's texts in each language."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import pytest
 
 import kiosk.i18n as i18n
 from kiosk.catalog import CatalogStore
-from kiosk.hant import VARIANTS, needs_conversion, to_hant
-from kiosk.localize import LocalService, localize, localize_category
+from kiosk.hant import VARIANTS, Variant, needs_conversion, to_hant
 from kiosk.platform.client import PlatformClient
 from kiosk.platform.embedded import EmbeddedPlatform
+from kiosk.resident.service import Category, Language, Service
 
 LOCALES = Path(i18n.__file__).parent / "locales"
 CATALOG = json.loads(
@@ -37,12 +37,20 @@ def hk() -> Iterator[None]:
     i18n.configure("zh-TW")
 
 
-def _texts(service: LocalService) -> list[str]:
-    g = service.guide
-    out = [service.name, *g.conditions, *g.materials, g.time_limit, g.fee, g.collection]
+@pytest.fixture(params=VARIANTS)
+def variant(request: pytest.FixtureRequest) -> Iterator[Variant]:
+    i18n.configure(request.param)
+    yield request.param
+    i18n.configure("zh-TW")
+
+
+def _texts(raw: dict[str, object], language: Language) -> list[str]:
+    service = Service.from_json(raw)
+    g = service.guide_in(language)
+    out = [service.name(language), *g.conditions, *g.materials, g.time_limit, g.fee, g.collection]
     for field in service.form:
-        out.append(field.label)
-        out.extend(option.label for option in field.options)
+        out.append(field.label(language))
+        out.extend(option.label(language) for option in field.options)
     return out
 
 
@@ -109,39 +117,37 @@ def test_catalog_ships_english_for_every_resident_text() -> None:
         assert set(en) == set(zh), code
         for key in ("conditions", "materials"):
             assert len(en[key]) == len(zh[key]), f"{code} guide_en.{key}"
-        english = localize(service, "en")
-        for text in _texts(english):
+        for text in _texts(service, "en"):
             assert text and not HAN.search(text), f"{code}: {text!r}"
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_traditional_catalog_has_nothing_left_to_convert(variant) -> None:
+def test_traditional_catalog_has_nothing_left_to_convert(variant: Variant) -> None:
     for category in CATALOG["categories"]:
-        name = localize_category(category, "zh-Hant", variant).name
+        name = Category.from_json(category).name("zh-Hant")
         assert not needs_conversion(name, variant), name
     for service in CATALOG["services"]:
-        local = localize(service, "zh-Hant", variant)
-        for text in _texts(local):
+        for text in _texts(service, "zh-Hant"):
             assert text and not needs_conversion(text, variant), f"{service['code']}: {text!r}"
-    sb001 = localize(CATALOG["services"][0], "zh-Hant", variant)
-    assert sb001.name.startswith("社會保險個人參保證明")
+    sb001 = Service.from_json(CATALOG["services"][0])
+    assert sb001.name("zh-Hant").startswith("社會保險個人參保證明")
 
 
 def test_simplified_is_the_catalog_as_written() -> None:
-    service = CATALOG["services"][1]
-    local = localize(service, "zh-Hans")
-    assert local.name == service["name_zh"]
-    assert list(local.guide.materials) == service["guide"]["materials"]
-    assert [f.label for f in local.form] == [f["label_zh"] for f in service["form"]]
+    raw = CATALOG["services"][1]
+    service = Service.from_json(raw)
+    assert service.name("zh-Hans") == raw["name_zh"]
+    assert list(service.guide_in("zh-Hans").materials) == raw["guide"]["materials"]
+    assert [f.label("zh-Hans") for f in service.form] == [f["label_zh"] for f in raw["form"]]
 
 
 def test_hand_written_traditional_and_old_catalogs_without_english_guides() -> None:
-    service = {**CATALOG["services"][0], "name_zh_hant": "社會保險參保證明"}
-    service.pop("guide_en")
-    assert localize(service, "zh-Hant").name == "社會保險參保證明"
+    raw = {**CATALOG["services"][0], "name_zh_hant": "社會保險參保證明"}
+    raw.pop("guide_en")
+    service = Service.from_json(raw)
+    assert service.name("zh-Hant") == "社會保險參保證明"
     # An older platform's catalog has no English guide: the Chinese one, not an empty page.
-    assert localize(service, "en").guide.fee == service["guide"]["fee"]
-    assert localize(service, "en").name == service["name_en"]
+    assert service.guide_in("en").fee == raw["guide"]["fee"]
+    assert service.name("en") == raw["name_en"]
 
 
 def test_english_guides_reach_the_terminal_through_the_platform_and_its_cache(tmp_path) -> None:
@@ -154,7 +160,7 @@ def test_english_guides_reach_the_terminal_through_the_platform_and_its_cache(tm
     # A restart offline reads the cache the refresh wrote.
     cached = CatalogStore(tmp_path / "kiosk").get("SB002")
     assert cached is not None
-    english = localize(cached, "en")
-    assert english.guide.fee.startswith("20 yuan card fee")
-    assert english.form[2].options  # 补换原因 options, in English
-    assert all(not HAN.search(o.label) for o in english.form[2].options)
+    service = Service.from_json(cached)
+    assert service.guide_in("en").fee.startswith("20 yuan card fee")
+    assert service.form[2].options  # 补换原因 options, in English
+    assert all(not HAN.search(o.label("en")) for o in service.form[2].options)

@@ -122,7 +122,7 @@ async def test_ui_keeps_responding_while_speech_plays(kiosk_config: KioskConfig)
 
 def test_speech_fonts_and_languages_never_import_textual() -> None:
     probe = (
-        "import sys, kiosk.hant, kiosk.localize, kiosk.speech, kiosk.display.font;"
+        "import sys, kiosk.hant, kiosk.resident.service, kiosk.speech, kiosk.display.font;"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

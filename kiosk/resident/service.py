@@ -1,5 +1,8 @@
-"""A catalog service and its form, typed. The catalog arrives as JSON from the platform (or
-the shipped copy); this is the one place that reads its shape."""
+"""A catalog service and its form, typed, with its texts in the resident's language. The
+catalog arrives as JSON from the platform (or the shipped copy); this is the one place that
+reads its shape. It carries 简体 and English (`name_en`, `label_en`, `guide_en`); 繁體 is
+made by OpenCC with hand-fixed terms (kiosk/hant.py) unless the catalog gives a hand-written
+`name_zh_hant` / `label_zh_hant`. Headless: no Textual here."""
 
 from __future__ import annotations
 
@@ -69,6 +72,13 @@ def localized(language: Language, zh: str, hant: str, en: str) -> str:
 def _text(obj: JsonObj, key: str) -> str:
     value = obj.get(key)
     return value if isinstance(value, str) else ""
+
+
+def _texts(obj: JsonObj, key: str) -> tuple[str, ...]:
+    value = obj.get(key)
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    return (value,) if isinstance(value, str) and value else ()
 
 
 @dataclass(frozen=True)
@@ -173,6 +183,27 @@ class Guide:
     fee: str = ""
     collection: str = ""
 
+    @classmethod
+    def from_json(cls, raw: object) -> Guide:
+        guide: JsonObj = raw if isinstance(raw, Mapping) else {}
+        return cls(
+            conditions=_texts(guide, "conditions"),
+            materials=_texts(guide, "materials"),
+            time_limit=_text(guide, "time_limit"),
+            fee=_text(guide, "fee"),
+            collection=_text(guide, "collection"),
+        )
+
+    def in_hant(self) -> Guide:
+        """繁體 by OpenCC and the hand-fixed terms, in this terminal's variant."""
+        v = variant()
+
+        def hant(text: str) -> str:
+            return to_hant(text, v)
+
+        return Guide(tuple(map(hant, self.conditions)), tuple(map(hant, self.materials)),
+                     hant(self.time_limit), hant(self.fee), hant(self.collection))  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Service:
@@ -185,22 +216,14 @@ class Service:
     record_type: str = ""
     needs_verification: bool = False
     guide: Guide = field(default_factory=Guide)
+    guide_en: Guide | None = None  # None: an older catalog, without an English guide
     form: tuple[FormField, ...] = ()
     keywords: tuple[str, ...] = ()
     pinyin_initials: tuple[str, ...] = ()
-    raw: JsonObj = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_json(cls, raw: JsonObj) -> Service:
-        guide = raw.get("guide") if isinstance(raw.get("guide"), Mapping) else {}
-        assert isinstance(guide, Mapping)
-
-        def texts(obj: JsonObj, key: str) -> tuple[str, ...]:
-            value = obj.get(key)
-            if isinstance(value, list):
-                return tuple(str(v) for v in value)
-            return (value,) if isinstance(value, str) and value else ()
-
+        guide_en = raw.get("guide_en")
         form = raw.get("form")
         try:
             action = Action(_text(raw, "kiosk_action") or "guide_only")
@@ -215,32 +238,28 @@ class Service:
             action=action,
             record_type=_text(raw, "record_type"),
             needs_verification=bool(raw.get("needs_verification")),
-            guide=Guide(
-                conditions=texts(guide, "conditions"),
-                materials=texts(guide, "materials"),
-                time_limit=_text(guide, "time_limit"),
-                fee=_text(guide, "fee"),
-                collection=_text(guide, "collection"),
-            ),
+            guide=Guide.from_json(raw.get("guide")),
+            guide_en=Guide.from_json(guide_en) if isinstance(guide_en, Mapping) else None,
             form=tuple(
                 FormField.from_json(f)
                 for f in (form if isinstance(form, list) else [])
                 if isinstance(f, Mapping)
             ),  # fmt: skip
-            keywords=texts(raw, "keywords"),
-            pinyin_initials=texts(raw, "pinyin_initials"),
-            raw=raw,
+            keywords=_texts(raw, "keywords"),
+            pinyin_initials=_texts(raw, "pinyin_initials"),
         )
 
     def name(self, language: Language) -> str:
         return localized(language, self.name_zh, self.name_hant, self.name_en)
 
     def guide_in(self, language: Language) -> Guide:
-        """The guide in `language`: the catalog's English guide (guide_en), 繁體 by OpenCC."""
-        from kiosk.localize import localize
-
-        g = localize(self.raw, language).guide
-        return Guide(g.conditions, g.materials, g.time_limit, g.fee, g.collection)
+        """The guide in `language`: the catalog's English guide (an older catalog without
+        one: the Chinese guide rather than an empty page), 繁體 by OpenCC."""
+        if language == "en":
+            return self.guide_en if self.guide_en is not None else self.guide
+        if language == "zh-Hant":
+            return self.guide.in_hant()
+        return self.guide
 
     @property
     def needs_identity(self) -> bool:
