@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from kiosk.config import KioskConfig, load_config
+
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
+
+DEVICES = ("idcard", "smartcard", "printer", "camera", "a4printer", "doccam")
+FACE = {"KIOSK_DEVICES__CAMERA__EMULATED_SCENE": "face"}  # a drawn face, no real person
+MakeApp = Callable[[KioskConfig], "KioskApp"]
 
 
 async def wait_until(pilot: Any, condition: Callable[[], object], timeout: float = 20.0) -> None:
@@ -54,19 +61,34 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+def config_for(tmp_path: Path, *, on: Iterable[str] = (), **env: str) -> KioskConfig:
+    """Embedded defaults with data under tmp_path: the DEVICES in `on` emulated, the others
+    off (an app test starts only what it uses), then `env` (KIOSK_... settings) on top."""
+    assert set(on) <= set(DEVICES), on
+    off = {f"KIOSK_DEVICES__{d.upper()}__MODE": "off" for d in DEVICES if d not in on}
+    return load_config(environ={"KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"), **off, **env})
+
+
 @pytest.fixture
 def kiosk_config(tmp_path: Path) -> KioskConfig:
-    """Embedded defaults with data under tmp_path and every device off (app-only tests)."""
-    env = {
-        "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
-        "KIOSK_DEVICES__IDCARD__MODE": "off",
-        "KIOSK_DEVICES__SMARTCARD__MODE": "off",
-        "KIOSK_DEVICES__PRINTER__MODE": "off",
-        "KIOSK_DEVICES__CAMERA__MODE": "off",
-        "KIOSK_DEVICES__A4PRINTER__MODE": "off",
-        "KIOSK_DEVICES__DOCCAM__MODE": "off",
-    }
-    return load_config(environ=env)
+    """Every device off (app-only tests)."""
+    return config_for(tmp_path)
+
+
+@pytest.fixture
+async def make_app(clock: FakeClock) -> AsyncIterator[MakeApp]:
+    """KioskApp(config) on the test's clock; its services are stopped after the test."""
+    from kiosk.app import KioskApp
+
+    made: list[KioskApp] = []
+
+    def make(config: KioskConfig) -> KioskApp:
+        made.append(KioskApp(config, clock=clock))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.services.stop()
 
 
 @pytest.fixture

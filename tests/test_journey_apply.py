@@ -4,13 +4,11 @@ on-screen pad), review, submit, receipt printed, rate; and the way back (上一�
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from kiosk.app import KioskApp
-from kiosk.config import KioskConfig, load_config
 from kiosk.devices.idcard.synthetic import DEMO_FIELDS, CardType
 from kiosk.privacy import mask_id_number
 from kiosk.screens.form import FormScreen
@@ -20,7 +18,7 @@ from kiosk.screens.rating import RatingScreen
 from kiosk.screens.record import RecordScreen
 from kiosk.screens.review import ReviewScreen
 from kiosk.screens.submitted import SubmittedScreen
-from tests.conftest import FakeClock
+from tests.conftest import FACE, MakeApp, config_for
 from tests.journey_helpers import begin_with_id_card
 from tests.touch import Touch
 
@@ -28,23 +26,8 @@ RESIDENT = DEMO_FIELDS[CardType.RESIDENT]  # synthetic
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> KioskConfig:
-    return load_config(
-        environ={
-            "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
-            "KIOSK_DEVICES__SMARTCARD__MODE": "off",
-            "KIOSK_DEVICES__CAMERA__MODE": "off",
-            "KIOSK_DEVICES__A4PRINTER__MODE": "off",
-            "KIOSK_DEVICES__DOCCAM__MODE": "off",
-        }
-    )
-
-
-@pytest.fixture
-async def app(config: KioskConfig, clock: FakeClock) -> AsyncIterator[KioskApp]:
-    app = KioskApp(config, clock=clock)
-    yield app
-    app.services.stop()
+def app(tmp_path: Path, make_app: MakeApp) -> KioskApp:
+    return make_app(config_for(tmp_path, on=("idcard", "printer")))
 
 
 async def fill_sb002(touch: Touch, phone: str = "13800001111") -> None:
@@ -207,18 +190,10 @@ async def test_offline_application_still_gets_a_receipt(app: KioskApp) -> None:
 
 
 @pytest.fixture
-async def face_app(tmp_path: Path, clock: FakeClock) -> AsyncIterator[KioskApp]:
-    """With the emulated camera: records need the face verified by the platform first."""
-    config = load_config(environ={
-        "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
-        "KIOSK_DEVICES__SMARTCARD__MODE": "off",
-        "KIOSK_DEVICES__CAMERA__EMULATED_SCENE": "face",  # a drawn face, no real person
-        "KIOSK_DEVICES__A4PRINTER__MODE": "off",  # certificates on the receipt printer here
-        "KIOSK_DEVICES__DOCCAM__MODE": "off",
-    })  # fmt: skip
-    app = KioskApp(config, clock=clock)
-    yield app
-    app.services.stop()
+def face_app(tmp_path: Path, make_app: MakeApp) -> KioskApp:
+    """With the emulated camera: records need the face verified by the platform first.
+    No A4 printer: certificates on the receipt printer here."""
+    return make_app(config_for(tmp_path, on=("idcard", "printer", "camera"), **FACE))
 
 
 async def choose_months(touch: Touch) -> None:

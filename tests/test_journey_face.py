@@ -5,37 +5,24 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from kiosk.app import KioskApp
-from kiosk.config import KioskConfig, load_config
 from kiosk.offline.crypto import Sealed, load_private_key, open_sealed
 from kiosk.screens.form import FormScreen
 from kiosk.screens.record import RecordScreen
 from kiosk.screens.submitted import SubmittedScreen
-from tests.conftest import FakeClock, wait_until
+from tests.conftest import FACE, MakeApp, config_for, wait_until
 from tests.journey_helpers import begin_with_id_card
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> KioskConfig:
-    return load_config(
-        environ={
-            "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
-            "KIOSK_DEVICES__SMARTCARD__MODE": "off",
-            "KIOSK_DEVICES__CAMERA__EMULATED_SCENE": "face",  # a drawn face, no real person
-        }
+def app(tmp_path: Path, make_app: MakeApp) -> KioskApp:
+    return make_app(
+        config_for(tmp_path, on=("idcard", "printer", "camera", "a4printer", "doccam"), **FACE)
     )
-
-
-@pytest.fixture
-async def app(config: KioskConfig, clock: FakeClock) -> AsyncIterator[KioskApp]:
-    app = KioskApp(config, clock=clock)
-    yield app
-    app.services.stop()
 
 
 async def test_record_is_printed_after_the_platform_verified_the_face(app: KioskApp) -> None:

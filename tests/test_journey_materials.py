@@ -6,36 +6,20 @@ holds no material in clear, and online the platform stores both pages with it on
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from kiosk.app import KioskApp
-from kiosk.config import KioskConfig, load_config
-from tests.conftest import FakeClock
+from tests.conftest import MakeApp, config_for
 from tests.journey_helpers import begin_with_id_card
 
 SERVICE = "MZ001"  # 最低生活保障申请: 居民身份证原件 (read), 户口簿, 家庭收入及财产情况说明
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> KioskConfig:
-    return load_config(
-        environ={
-            "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
-            "KIOSK_DEVICES__SMARTCARD__MODE": "off",
-            "KIOSK_DEVICES__CAMERA__MODE": "off",
-            "KIOSK_DEVICES__A4PRINTER__MODE": "off",
-        }
-    )
-
-
-@pytest.fixture
-async def app(config: KioskConfig, clock: FakeClock) -> AsyncIterator[KioskApp]:
-    app = KioskApp(config, clock=clock)
-    yield app
-    app.services.stop()
+def app(tmp_path: Path, make_app: MakeApp) -> KioskApp:
+    return make_app(config_for(tmp_path, on=("idcard", "printer", "doccam")))
 
 
 def outbox_file_bytes(app: KioskApp) -> bytes:

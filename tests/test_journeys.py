@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from kiosk.app import KioskApp
-from kiosk.config import KioskConfig, load_config
 from kiosk.devices.idcard.card import IdCard
 from kiosk.devices.idcard.synthetic import DEMO_FIELDS, CardType
 from kiosk.privacy import mask_id_number
@@ -17,24 +15,9 @@ from kiosk.screens.guide import GuideScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.idcard import IdCardScreen
 from kiosk.screens.service_guide import ServiceGuideScreen
-from tests.conftest import FakeClock, tap, wait_until
+from tests.conftest import FakeClock, MakeApp, config_for, tap, wait_until
 
 RESIDENT = DEMO_FIELDS[CardType.RESIDENT]  # synthetic: not a real person
-
-
-@pytest.fixture
-def live_config(tmp_path: Path) -> KioskConfig:
-    """Emulated ID card reader and the built-in platform; other devices off to stay quick."""
-    return load_config(
-        environ={
-            "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
-            "KIOSK_DEVICES__SMARTCARD__MODE": "off",
-            "KIOSK_DEVICES__PRINTER__MODE": "off",
-            "KIOSK_DEVICES__CAMERA__MODE": "off",
-            "KIOSK_DEVICES__A4PRINTER__MODE": "off",
-            "KIOSK_DEVICES__DOCCAM__MODE": "off",
-        }
-    )
 
 
 def screen_text(app: KioskApp) -> str:
@@ -44,10 +27,9 @@ def screen_text(app: KioskApp) -> str:
 
 
 @pytest.fixture
-async def app(live_config: KioskConfig, clock: FakeClock) -> AsyncIterator[KioskApp]:
-    app = KioskApp(live_config, clock=clock)
-    yield app
-    app.services.stop()
+def app(tmp_path: Path, make_app: MakeApp) -> KioskApp:
+    """Emulated ID card reader and the built-in platform; other devices off to stay quick."""
+    return make_app(config_for(tmp_path, on=("idcard",)))
 
 
 async def test_id_card_read_is_masked_and_wiped_on_timeout(app: KioskApp, clock: FakeClock) -> None:

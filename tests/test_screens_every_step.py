@@ -7,18 +7,17 @@ the platform and the language switch itself). The journey is walked by taps."""
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from kiosk.app import KioskApp
-from kiosk.config import KioskConfig, load_config
 from kiosk.devices.idcard.synthetic import DEMO_FIELDS, CardType
 from kiosk.i18n import LANGUAGE_LABELS
 from kiosk.privacy import mask_name
-from tests.conftest import FakeClock
+from tests.conftest import FACE, MakeApp, config_for
 from tests.screen_checks import (
     choices,
     contrast_failures,
@@ -43,21 +42,10 @@ NAVIGATION = ("guide-prev", "guide-next", "guide-categories-back", "chrome-", "f
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> KioskConfig:
-    return load_config(
-        environ={
-            "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
-            "KIOSK_DEVICES__SMARTCARD__MODE": "off",
-            "KIOSK_DEVICES__CAMERA__EMULATED_SCENE": "face",  # a drawn face, no real person
-        }
+def app(tmp_path: Path, make_app: MakeApp) -> KioskApp:
+    return make_app(
+        config_for(tmp_path, on=("idcard", "printer", "camera", "a4printer", "doccam"), **FACE)
     )
-
-
-@pytest.fixture
-async def app(config: KioskConfig, clock: FakeClock) -> AsyncIterator[KioskApp]:
-    app = KioskApp(config, clock=clock)
-    yield app
-    app.services.stop()
 
 
 @dataclass
