@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
 DEVICES = ("idcard", "smartcard", "printer", "camera", "a4printer", "doccam")
 FACE = {"KIOSK_DEVICES__CAMERA__EMULATED_SCENE": "face"}  # a drawn face, no real person
-MakeApp = Callable[[KioskConfig], "KioskApp"]
 
 
 async def wait_until(pilot: Any, condition: Callable[[], object], timeout: float = 20.0) -> None:
@@ -75,6 +74,10 @@ def kiosk_config(tmp_path: Path) -> KioskConfig:
     return config_for(tmp_path)
 
 
+class MakeApp(Protocol):
+    def __call__(self, config: KioskConfig, *, start_services: bool = True) -> KioskApp: ...
+
+
 @pytest.fixture
 async def make_app(clock: FakeClock) -> AsyncIterator[MakeApp]:
     """KioskApp(config) on the test's clock; its services are stopped after the test."""
@@ -82,8 +85,8 @@ async def make_app(clock: FakeClock) -> AsyncIterator[MakeApp]:
 
     made: list[KioskApp] = []
 
-    def make(config: KioskConfig) -> KioskApp:
-        made.append(KioskApp(config, clock=clock))
+    def make(config: KioskConfig, *, start_services: bool = True) -> KioskApp:
+        made.append(KioskApp(config, clock=clock, start_services=start_services))
         return made[-1]
 
     yield make

@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from kiosk.app import KioskApp
-from kiosk.config import load_config
 from kiosk.devices.idcard.synthetic import DEMO_FIELDS, CardType
 from kiosk.privacy import mask_id_number
-from tests.conftest import FakeClock
+from tests.conftest import FACE, MakeApp, config_for
 from tests.touch import Touch, answer_form
 
 RESIDENT = DEMO_FIELDS[CardType.RESIDENT]  # synthetic
@@ -87,44 +86,34 @@ async def one_resident(touch: Touch, code: str, *, elder: bool, online: bool) ->
     ("elder", "online"), [(False, True), (True, False)], ids=["normal-online", "elder-offline"]
 )
 async def test_ten_most_used_services_by_taps(
-    tmp_path: Path, clock: FakeClock, elder: bool, online: bool
+    tmp_path: Path, make_app: MakeApp, elder: bool, online: bool
 ) -> None:
-    config = load_config(environ={
-        "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
-        "KIOSK_DEVICES__SMARTCARD__MODE": "off",
-        "KIOSK_DEVICES__CAMERA__EMULATED_SCENE": "face",  # a drawn face, no real person
-        "KIOSK_DEVICES__A4PRINTER__MODE": "off",
-        "KIOSK_DEVICES__DOCCAM__MODE": "off",
-    })  # fmt: skip
-    app = KioskApp(config, clock=clock)
-    try:
-        async with app.run_test(size=(120, 40)) as pilot:
-            touch = Touch(app, pilot)
-            await touch.ready()
-            if not online:
-                app.services._embedded.stop()  # the network is down all along
-            keys = []
-            taps: dict[str, int] = {}
-            for code in (*APPLICATIONS, *RECORDS):
-                touch.taps = 0
-                key = await one_resident(touch, code, elder=elder, online=online)
-                taps[code] = touch.taps
-                if key:
-                    keys.append(key)
-            assert len(keys) == len(APPLICATIONS) == len(set(keys))
-            outbox = app.services.outbox
-            if online:  # each reaches the platform once
-                await touch.until(lambda: all(outbox.reference_for(k) for k in keys), 30)
-                storage = app.services._embedded.server.storage
-                rows = storage._exec("SELECT key FROM items WHERE kind = 'application'").fetchall()
-                received = [r[0] for r in rows]
-                assert sorted(received) == sorted(keys)
-            else:  # each waits in the outbox once, to be sent when the network is back
-                pending = [r[0] for r in outbox._conn.execute(
-                    "SELECT key FROM outbox WHERE kind = 'application'").fetchall()]  # fmt: skip
-                assert sorted(pending) == sorted(keys)
-            # records: home → printed certificate in 8 taps (9 in 长辈模式, its switch counted)
-            assert all(taps[code] <= 8 + elder for code in RECORDS if online), taps
-            (tmp_path / "taps.json").write_text(json.dumps(taps))
-    finally:
-        app.services.stop()
+    app = make_app(config_for(tmp_path, on=("idcard", "printer", "camera"), **FACE))
+    async with app.run_test(size=(120, 40)) as pilot:
+        touch = Touch(app, pilot)
+        await touch.ready()
+        if not online:
+            app.services._embedded.stop()  # the network is down all along
+        keys = []
+        taps: dict[str, int] = {}
+        for code in (*APPLICATIONS, *RECORDS):
+            touch.taps = 0
+            key = await one_resident(touch, code, elder=elder, online=online)
+            taps[code] = touch.taps
+            if key:
+                keys.append(key)
+        assert len(keys) == len(APPLICATIONS) == len(set(keys))
+        outbox = app.services.outbox
+        if online:  # each reaches the platform once
+            await touch.until(lambda: all(outbox.reference_for(k) for k in keys), 30)
+            storage = app.services._embedded.server.storage
+            rows = storage._exec("SELECT key FROM items WHERE kind = 'application'").fetchall()
+            received = [r[0] for r in rows]
+            assert sorted(received) == sorted(keys)
+        else:  # each waits in the outbox once, to be sent when the network is back
+            pending = [r[0] for r in outbox._conn.execute(
+                "SELECT key FROM outbox WHERE kind = 'application'").fetchall()]  # fmt: skip
+            assert sorted(pending) == sorted(keys)
+        # records: home → printed certificate in 8 taps (9 in 长辈模式, its switch counted)
+        assert all(taps[code] <= 8 + elder for code in RECORDS if online), taps
+        (tmp_path / "taps.json").write_text(json.dumps(taps))
