@@ -10,15 +10,13 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 
-from kiosk.app import KioskApp
-from kiosk.config import load_config
 from kiosk.platform.heartbeat import HeartbeatWorker
 from kiosk.resident.rating import Satisfaction
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.out_of_service import OutOfServiceScreen
 from kiosk.screens.rating import RatingScreen
 from tests.browser_helpers import chromium, log_in, screenshot, wait_for
-from tests.conftest import FakeClock, tap, wait_until
+from tests.conftest import MakeApp, config_for, tap, wait_until
 from tests.console_helpers import OPERATOR, start_platform, terminal
 
 OFFLINE_AFTER_S = 3.0
@@ -77,19 +75,9 @@ def test_log_in_and_a_silent_terminal_shows_offline_within_its_threshold(browser
         platform.stop()
 
 
-def kiosk_config(tmp_path: Path):
-    return load_config(environ={
-        "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
-        "KIOSK_TERMINAL__LOCATION": "韶关市浈江区政务服务中心 1 号机",
-        "KIOSK_DEVICES__IDCARD__MODE": "off", "KIOSK_DEVICES__SMARTCARD__MODE": "off",
-        "KIOSK_DEVICES__CAMERA__MODE": "off",
-        "KIOSK_DEVICES__A4PRINTER__MODE": "off",
-        "KIOSK_DEVICES__DOCCAM__MODE": "off",
-    })  # fmt: skip
-
-
-async def test_a_running_kiosk_through_the_console(browser, tmp_path: Path, clock: FakeClock):
-    app = KioskApp(kiosk_config(tmp_path), clock=clock)
+async def test_a_running_kiosk_through_the_console(browser, tmp_path: Path, make_app: MakeApp):
+    app = make_app(config_for(tmp_path, on=("printer",),
+                              KIOSK_TERMINAL__LOCATION="韶关市浈江区政务服务中心 1 号机"))  # fmt: skip
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: app.services.heartbeat is not None)
         await wait_until(pilot, lambda: app.services.heartbeat.last_ok_at is not None)
@@ -170,7 +158,6 @@ async def test_a_running_kiosk_through_the_console(browser, tmp_path: Path, cloc
         browser.get(f"{base}/console/ratings")
         assert "社保" in browser.page_source or "SB002" in browser.page_source
         screenshot(browser, "console-ratings.png", tmp_path)
-    app.services.stop()
 
 
 def state_of_page(driver) -> str:

@@ -10,24 +10,15 @@ import tarfile
 from pathlib import Path
 
 from kiosk.app import KioskApp
-from kiosk.config import KioskConfig, load_config
 from kiosk.platform.heartbeat import HeartbeatWorker
-from tests.conftest import FakeClock, wait_until
-
-
-def config(tmp_path: Path) -> KioskConfig:
-    return load_config(environ={
-        "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
-        "KIOSK_TERMINAL__REGION": '"440204"',  # 韶关市浈江区
-        "KIOSK_DEVICES__PRINTER__MODE": "emulated",
-        **{f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("IDCARD", "SMARTCARD", "CAMERA")},
-    })  # fmt: skip
+from tests.conftest import MakeApp, config_for, wait_until
 
 
 async def test_diagnostics_bundle_and_restart_through_the_heartbeat(
-    tmp_path: Path, clock: FakeClock
+    tmp_path: Path, make_app: MakeApp
 ) -> None:
-    app = KioskApp(config(tmp_path), clock=clock)
+    app = make_app(config_for(tmp_path, on=("printer", "a4printer", "doccam"),
+                              KIOSK_TERMINAL__REGION='"440204"'))  # 韶关市浈江区  # fmt: skip
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: app.services.heartbeat is not None)
         await wait_until(pilot, lambda: app.services.heartbeat.last_ok_at is not None)
@@ -62,4 +53,3 @@ async def test_diagnostics_bundle_and_restart_through_the_heartbeat(
         heartbeat.beat()
         await wait_until(pilot, lambda: not app.is_running)
     assert app.return_code == KioskApp.RESTART_EXIT
-    app.services.stop()

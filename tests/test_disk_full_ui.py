@@ -6,11 +6,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from kiosk.app import KioskApp
-from kiosk.config import load_config
 from kiosk.screens.form import FormScreen
 from kiosk.screens.review import ReviewScreen
-from tests.conftest import FakeClock, tap, wait_until
+from tests.conftest import MakeApp, config_for, tap, wait_until
 from tests.journey_helpers import begin_with_id_card
 
 
@@ -26,16 +24,10 @@ def fill(directory: Path) -> None:
 
 
 async def test_disk_full_refuses_the_application_clearly(
-    tmp_path: Path, tiny_fs: Path, clock: FakeClock
+    tmp_path: Path, tiny_fs: Path, make_app: MakeApp
 ) -> None:
-    config = load_config(
-        environ={
-            "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
-            "KIOSK_OUTBOX__PATH": str(tiny_fs / "outbox.sqlite3"),
-            **{f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("SMARTCARD", "PRINTER", "CAMERA", "A4PRINTER", "DOCCAM")},
-        }
-    )
-    app = KioskApp(config, clock=clock)
+    outbox = str(tiny_fs / "outbox.sqlite3")
+    app = make_app(config_for(tmp_path, on=("idcard",), KIOSK_OUTBOX__PATH=outbox))
     async with app.run_test(size=(160, 45)) as pilot:
         touch = await begin_with_id_card(app, pilot, "SB002")
         await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
@@ -71,4 +63,3 @@ async def test_disk_full_refuses_the_application_clearly(
         await wait_until(pilot, lambda: not isinstance(app.screen, ReviewScreen))
         assert app.services.outbox.pending_count() + app.services.outbox.stats().delivered_kept >= 1
         assert "outbox" not in app.services.failures
-    app.services.stop()

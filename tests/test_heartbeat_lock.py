@@ -4,29 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.app import KioskApp
-from kiosk.config import load_config
 from kiosk.platform.heartbeat import HeartbeatWorker
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.out_of_service import OutOfServiceScreen
 from kiosk.screens.staff import StaffScreen
-from tests.conftest import FakeClock, wait_until
+from tests.conftest import MakeApp, config_for, wait_until
 
 
-def config(tmp_path: Path):  # type: ignore[no-untyped-def]
-    return load_config(
-        environ={
-            "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
-            **{
-                f"KIOSK_DEVICES__{k}__MODE": "off"
-                for k in ("IDCARD", "SMARTCARD", "PRINTER", "CAMERA", "A4PRINTER", "DOCCAM")
-            },
-        }
-    )
-
-
-async def test_platform_lock_and_unlock_reach_the_screen(tmp_path: Path, clock: FakeClock) -> None:
-    app = KioskApp(config(tmp_path), clock=clock)
+async def test_platform_lock_and_unlock_reach_the_screen(tmp_path: Path, make_app: MakeApp) -> None:
+    app = make_app(config_for(tmp_path))
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: app.services.heartbeat is not None)
         # the background worker's first beat is done; it beats again only in a minute
@@ -48,13 +34,12 @@ async def test_platform_lock_and_unlock_reach_the_screen(tmp_path: Path, clock: 
         app.refresh_status()
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
-    app.services.stop()
 
 
 async def test_staff_take_the_terminal_out_of_service_and_back(
-    tmp_path: Path, clock: FakeClock
+    tmp_path: Path, make_app: MakeApp
 ) -> None:
-    app = KioskApp(config(tmp_path), clock=clock, start_services=False)
+    app = make_app(config_for(tmp_path), start_services=False)
     async with app.run_test(size=(160, 45)) as pilot:
         await app.push_screen(StaffScreen())
         await pilot.click("#staff-lock")

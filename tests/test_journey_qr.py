@@ -7,15 +7,13 @@ from pathlib import Path
 
 import qrcode
 
-from kiosk.app import KioskApp
-from kiosk.config import load_config
 from kiosk.devices.idcard.synthetic import DEMO_FIELDS, CardType
 from kiosk.platform.embedded import EmbeddedPlatform
 from kiosk.privacy import mask_id_number
 from kiosk.resident.identity import QrIdentity
 from kiosk.screens.guide import GuideScreen
 from kiosk.screens.scan import ScanScreen
-from tests.conftest import FakeClock, tap, wait_until
+from tests.conftest import DEVICES, MakeApp, config_for, tap, wait_until
 
 RESIDENT = DEMO_FIELDS[CardType.RESIDENT]  # synthetic
 
@@ -29,21 +27,14 @@ def issue_token(config) -> str:  # type: ignore[no-untyped-def]
         return minted["token"]
 
 
-async def test_phone_qr_code_identifies_the_resident(tmp_path: Path, clock: FakeClock) -> None:
-    base = {"KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data")}
-    token = issue_token(load_config(environ=base))
+async def test_phone_qr_code_identifies_the_resident(tmp_path: Path, make_app: MakeApp) -> None:
+    token = issue_token(config_for(tmp_path, on=DEVICES))
     phone = tmp_path / "phone"  # the camera sees the phone screen: a folder of frames
     phone.mkdir()
     qrcode.make(token, box_size=8).save(phone / "frame.png")
-    config = load_config(
-        environ={
-            **base,
-            "KIOSK_DEVICES__CAMERA__MODE": "file",
-            "KIOSK_DEVICES__CAMERA__SOURCE": str(phone),
-            **{f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("IDCARD", "SMARTCARD", "PRINTER")},
-        }
-    )
-    app = KioskApp(config, clock=clock)
+    config = config_for(tmp_path, on=("camera", "a4printer", "doccam"),
+                        KIOSK_DEVICES__CAMERA__MODE="file", KIOSK_DEVICES__CAMERA__SOURCE=str(phone))  # fmt: skip
+    app = make_app(config)
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(
             pilot, lambda: app.services.wait_started(0) and app.services.platform is not None
@@ -58,4 +49,3 @@ async def test_phone_qr_code_identifies_the_resident(tmp_path: Path, clock: Fake
         assert mask_id_number(RESIDENT["id_number"]) in shown and RESIDENT["id_number"] not in shown
         await tap(pilot, "#scan-continue")
         await wait_until(pilot, lambda: isinstance(app.screen, GuideScreen))
-    app.services.stop()

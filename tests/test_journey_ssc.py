@@ -6,8 +6,6 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from kiosk.app import KioskApp
-from kiosk.config import load_config
 from kiosk.devices.smartcard.cards import demo_card, sample_ssc_holder
 from kiosk.devices.smartcard.ssc import SocialSecurityCard
 from kiosk.privacy import mask_id_number
@@ -15,21 +13,15 @@ from kiosk.resident.identity import SocialSecurityIdentity
 from kiosk.screens.form import FormScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.idcard import IdCardScreen
-from tests.conftest import FakeClock, tap, wait_until
+from tests.conftest import FakeClock, MakeApp, config_for, tap, wait_until
 from tests.touch import Touch
 
 
 async def test_social_security_card_identifies_and_is_dropped_at_timeout(
-    tmp_path: Path, clock: FakeClock
+    tmp_path: Path, clock: FakeClock, make_app: MakeApp
 ) -> None:
     holder = sample_ssc_holder()  # synthetic
-    config = load_config(
-        environ={
-            "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
-            **{f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("PRINTER", "CAMERA", "A4PRINTER", "DOCCAM")},
-        }
-    )
-    app = KioskApp(config, clock=clock)
+    app = make_app(config_for(tmp_path, on=("idcard", "smartcard")))
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(
             pilot, lambda: app.services.wait_started(0) and app.services.outbox is not None
@@ -66,4 +58,3 @@ async def test_social_security_card_identifies_and_is_dropped_at_timeout(
         assert message.display and "社保卡还在" in str(message.render())
         ssc.emulator.remove()
         await wait_until(pilot, lambda: not message.display)
-    app.services.stop()

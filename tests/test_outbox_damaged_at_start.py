@@ -5,29 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.app import KioskApp
-from kiosk.config import load_config
 from kiosk.screens.staff import StaffScreen
-from tests.conftest import FakeClock, wait_until
+from tests.conftest import MakeApp, config_for, wait_until
 
 
 async def test_damaged_outbox_is_kept_aside_and_a_new_one_works_at_once(
-    tmp_path: Path, clock: FakeClock
+    tmp_path: Path, make_app: MakeApp
 ) -> None:
     data = tmp_path / "data"
     data.mkdir()
     damaged = data / "outbox.sqlite3"
     damaged.write_bytes(b"this is not a database, a power cut scribbled over it" * 100)
-    config = load_config(
-        environ={
-            "KIOSK_TERMINAL__DATA_DIR": str(data),
-            **{
-                f"KIOSK_DEVICES__{k}__MODE": "off"
-                for k in ("IDCARD", "SMARTCARD", "PRINTER", "CAMERA", "A4PRINTER", "DOCCAM")
-            },
-        }
-    )
-    app = KioskApp(config, clock=clock)
+    app = make_app(config_for(tmp_path))  # its data: tmp_path / "data"
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: app.services.wait_started(0))
         services = app.services
@@ -48,4 +37,3 @@ async def test_damaged_outbox_is_kept_aside_and_a_new_one_works_at_once(
         await pilot.pause()
         assert not app.screen.query_one("#staff-new-outbox").display
         assert "rebuilt" in str(app.screen.query_one("#staff-message").render())
-    app.services.stop()

@@ -12,12 +12,11 @@ import pytest
 from textual.pilot import Pilot
 
 from kiosk.app import KioskApp
-from kiosk.config import load_config
 from kiosk.resident.identity import QrIdentity
 from kiosk.resident.session import Submission
 from kiosk.resident.steps import Journey, Step
 from kiosk.screens.countdown import CountdownScreen
-from tests.conftest import FakeClock, tap, wait_until
+from tests.conftest import DEVICES, FakeClock, config_for, tap, wait_until
 
 # Synthetic resident (not a real person); the ID number's check digit is valid.
 RESIDENT = QrIdentity("测试长者", "11010519491231002X", "男", "1949-12-31")
@@ -153,10 +152,7 @@ def test_resident_screen_snapshot(
     snap_compare, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, screen: str, elder: bool
 ) -> None:
     monkeypatch.setattr(time, "strftime", lambda fmt, *args: "2026-12-01 09:30")
-    config = load_config(environ={
-        "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
-        "KIOSK_UI__ELDER_MODE": "true" if elder else "false",
-    })  # fmt: skip
+    config = config_for(tmp_path, on=DEVICES, KIOSK_UI__ELDER_MODE="true" if elder else "false")
     app = KioskApp(config, start_services=False, clock=FakeClock())
 
     async def run_before(pilot: Pilot[int]) -> None:

@@ -5,25 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.app import KioskApp
-from kiosk.config import load_config
 from kiosk.devices.smartcard.cards import BankAccount, BankCardApp, demo_card
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.staff import StaffScreen
-from tests.conftest import FakeClock, wait_until
+from tests.conftest import MakeApp, config_for, wait_until
 
 STAFF_PAN = "6217009900001238"  # synthetic, passes Luhn
 
 
 async def test_a_staff_card_opens_the_staff_screen_and_a_residents_card_does_not(
-    tmp_path: Path, clock: FakeClock
+    tmp_path: Path, make_app: MakeApp
 ) -> None:
-    config = load_config(environ={
-        "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
-        "KIOSK_STAFF__CARD_NUMBERS": f"['{STAFF_PAN}']",
-        **{f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("PRINTER", "CAMERA", "IDCARD")},
-    })  # fmt: skip
-    app = KioskApp(config, clock=clock)
+    config = config_for(tmp_path, on=("smartcard", "a4printer", "doccam"),
+                        KIOSK_STAFF__CARD_NUMBERS=f"['{STAFF_PAN}']")  # fmt: skip
+    app = make_app(config)
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: app.services.wait_started(0))
         reader = app.services.device("smartcard")
@@ -42,4 +37,3 @@ async def test_a_staff_card_opens_the_staff_screen_and_a_residents_card_does_not
         reader.emulator.insert(BankCardApp(BankAccount(pan=STAFF_PAN)))
         await wait_until(pilot, lambda: isinstance(app.screen, StaffScreen), timeout=30)
         assert app.session is None  # staff mode carries no resident's session
-    app.services.stop()

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from kiosk.app import KioskApp
-from kiosk.config import load_config
+from kiosk.config import KioskConfig
 from kiosk.screens.diagnostics import DiagnosticsScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.staff import StaffPinScreen, StaffScreen
-from tests.conftest import FakeClock, tap, wait_until
+from tests.conftest import FakeClock, MakeApp, config_for, tap, wait_until
 
 
 async def enter_pin(pilot, pin: str) -> None:  # type: ignore[no-untyped-def]
@@ -26,17 +26,13 @@ async def enter_pin(pilot, pin: str) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def config(tmp_path: Path):  # type: ignore[no-untyped-def]
-    return load_config(
-        environ={
-            "KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"),
-            "KIOSK_DEVICES__SMARTCARD__MODE": "off",
-            "KIOSK_DEVICES__PRINTER__MODE": "off",
-        }
-    )
+def config(tmp_path: Path) -> KioskConfig:
+    return config_for(tmp_path, on=("idcard", "camera", "a4printer", "doccam"))
 
 
-async def test_hidden_taps_and_wrong_pin_keep_staff_mode_closed(config, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+async def test_hidden_taps_and_wrong_pin_keep_staff_mode_closed(
+    config: KioskConfig, clock: FakeClock
+) -> None:
     app = KioskApp(config, clock=clock, start_services=False)
     async with app.run_test(size=(160, 45)) as pilot:
         for _ in range(4):
@@ -66,9 +62,9 @@ async def test_hidden_taps_and_wrong_pin_keep_staff_mode_closed(config, clock: F
 
 
 async def test_staff_pin_opens_live_diagnostics_with_camera_preview(
-    config, clock: FakeClock
-) -> None:  # type: ignore[no-untyped-def]
-    app = KioskApp(config, clock=clock)
+    config: KioskConfig, make_app: MakeApp
+) -> None:
+    app = make_app(config)
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: app.services.wait_started(0))
         for _ in range(5):
@@ -87,4 +83,3 @@ async def test_staff_pin_opens_live_diagnostics_with_camera_preview(
         assert {"idcard", "camera", "outbox"} <= rows
         await pilot.click("#selftest-idcard")
         await wait_until(pilot, lambda: "PASS" in str(screen.query_one("#diag-result").render()))
-    app.services.stop()

@@ -9,18 +9,16 @@ import sys
 from pathlib import Path
 
 from kiosk.app import KioskApp
-from kiosk.config import load_config
+from kiosk.config import KioskConfig
 from kiosk.demo import DEMO_PIN_HASH
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.staff import STAFF_EXIT_STATUS, StaffPinScreen, StaffScreen, pin_matches
-from tests.conftest import FakeClock, tap, wait_until
+from tests.conftest import FakeClock, config_for, tap, wait_until
 from tests.test_staff_diagnostics import enter_pin
 
-OFF = {f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("IDCARD", "SMARTCARD", "PRINTER", "CAMERA")}
 
-
-def _config(tmp_path: Path, **env: str):  # type: ignore[no-untyped-def]
-    return load_config(environ={"KIOSK_TERMINAL__DATA_DIR": str(tmp_path / "data"), **OFF, **env})
+def _config(tmp_path: Path, **env: str) -> KioskConfig:
+    return config_for(tmp_path, on=("a4printer", "doccam"), **env)
 
 
 REMOTE = {"KIOSK_PLATFORM__MODE": "remote", "KIOSK_PLATFORM__URL": "https://platform.invalid"}
