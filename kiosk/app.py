@@ -235,7 +235,9 @@ class KioskApp(App[int], inherit_bindings=False):
 
     # --- input and the resident's session --------------------------------------------
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.MouseDown | events.Paste):
+        # Only the touch itself: the copy that bubbles back up from the widget comes after
+        # the tap was handled, and would start a session after 返回首页 ended one.
+        if isinstance(event, events.Key | events.MouseDown | events.Paste) and not event.is_forwarded:
             self.note_activity()
         await super().on_event(event)
 

@@ -13,11 +13,9 @@ async def begin_with_id_card(app: Any, pilot: Any, code: str, *, offline: bool =
     tap 继续. With `offline`, the network goes away once the card is read (before the next
     step needs it). Returns the tap counter."""
     touch = Touch(app, pilot)
-    await touch.ready()
-    await pilot.click("#lang-zh-Hans")
-    service = app.services.catalog.service(code)
-    assert service is not None, code
-    await touch.open_service(service.category, code)
+    await touch.services_up()
+    await touch.tap("#lang-zh-Hans")
+    await touch.open_service(code)
     await touch.until(lambda: touch.screen_is("IdCardScreen"))
     await touch.place_card()
     await touch.until(lambda: app.screen.query_one("#idcard-continue").display)

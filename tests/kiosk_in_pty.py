@@ -28,7 +28,8 @@ from kiosk.devices.printer.emulator import VirtualPrinter
 from kiosk.devices.printer.parser import EscPosParser
 from kiosk.lifecycle import Lifecycle
 from kiosk.logging_setup import setup_logging
-from kiosk.soak.resident import AppStopped, Resident
+from kiosk.soak.resident import Resident
+from kiosk.touchdriver import AppStopped
 
 
 def mark(line: str) -> None:

@@ -164,8 +164,7 @@ async def test_home_asks_before_throwing_answers_away(app: KioskApp) -> None:
         # resident B starts the same service: asked for their own card, new transaction;
         # A's card still on the reader is never read for B
         touch2 = Touch(app, pilot)
-        service = app.services.catalog.service("SB002")
-        await touch2.open_service(service.category, "SB002")
+        await touch2.open_service("SB002")
         await touch2.until(lambda: isinstance(app.screen, IdCardScreen))
         await pilot.pause()
         assert app.session.identity is None and app.session.transaction_key != first_key
@@ -267,7 +266,7 @@ async def test_a_card_on_the_home_screen_puts_a_certificate_three_taps_away(
     app = face_app
     async with app.run_test(size=(120, 40)) as pilot:
         touch = Touch(app, pilot)
-        await touch.ready()
+        await touch.services_up()
         await touch.place_card()  # on the attract screen: "it is me"
         await touch.until(lambda: isinstance(app.screen, IdCardScreen))
         await touch.until(lambda: bool(app.screen.query("#quick-SB001")))

@@ -30,7 +30,7 @@ async def test_social_security_card_identifies_and_is_dropped_at_timeout(
         await wait_until(pilot, lambda: ssc.health().healthy)
         await pilot.click("#lang-zh-Hans")
         touch = Touch(app, pilot)
-        await touch.open_service("social_security", "SB002")
+        await touch.open_service("SB002")
         await wait_until(pilot, lambda: isinstance(app.screen, IdCardScreen))
         assert "社保卡" in str(app.screen.query_one("#idcard-status").render())
 

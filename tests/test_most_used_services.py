@@ -13,8 +13,9 @@ import pytest
 from kiosk.app import KioskApp
 from kiosk.devices.idcard.synthetic import DEMO_FIELDS, CardType
 from kiosk.privacy import mask_id_number
+from kiosk.screens.submitted import SubmittedScreen
 from tests.conftest import FACE, MakeApp, config_for
-from tests.touch import Touch, answer_form
+from tests.touch import Touch
 
 RESIDENT = DEMO_FIELDS[CardType.RESIDENT]  # synthetic
 APPLICATIONS = ("SB002", "SB004", "YB002", "GJJ002", "MZ004")
@@ -35,38 +36,33 @@ async def one_resident(touch: Touch, code: str, *, elder: bool, online: bool) ->
     if elder:
         await touch.tap("#chrome-elder")
         assert app.elder
-    service = app.services.catalog.service(code)
-    await touch.open_service(service.category, code)
+    await touch.open_service(code)
     await touch.identify()
     if code in RECORDS and not online:
-        await touch.until(lambda: touch.screen_is("FaceScreen"))
-        status = app.screen.query_one("#face-status")
-        await touch.until(lambda: "无法核验身份" in str(status.render()), 40)  # said plainly
+        await touch.until(lambda: "无法核验身份" in touch.text("FaceScreen #face-status"), 40)
         await touch.tap("#chrome-home")
         await touch.until(lambda: touch.screen_is("ConfirmHomeScreen"))
         await touch.tap("#confirm-leave")
         return None
-    await touch.until(lambda: touch.screen_is("FormScreen") and app.screen.query("#form-next"), 40)
-    card_fields = " ".join(str(w.render()) for w in app.screen.query(".form-card-field"))
-    assert mask_id_number(RESIDENT["id_number"]) in card_fields  # from the card, masked
-    await answer_form(touch)  # pads and pickers on the screen: no keyboard
+    masked_id = mask_id_number(RESIDENT["id_number"])
+    # from the card, masked
+    await touch.until(lambda: masked_id in touch.text("FormScreen .form-card-field"), 40)
+    await touch.answer_form()  # pads and pickers on the screen: no keyboard
     await touch.tap("#form-next")
     if code in RECORDS:
-        await touch.until(lambda: touch.screen_is("RecordScreen"), 40)
-        status = app.screen.query_one("#record-status")
-        await touch.until(lambda: "证明已打印" in str(status.render()))
+        await touch.until(lambda: "证明已打印" in touch.text("RecordScreen #record-status"), 40)
         text = printed_text(app)
         assert RESIDENT["id_number"] not in text and mask_id_number(RESIDENT["id_number"]) in text
         await touch.tap("#record-done")
         await touch.until(lambda: touch.screen_is("HomeScreen") and app.session is None)
         return None
-    await touch.until(lambda: touch.screen_is("ReviewScreen"))
-    shown = " ".join(str(w.render()) for w in app.screen.query(".review-value"))
+    await touch.until(lambda: "138****1111" in touch.text("ReviewScreen .review-value"))
+    shown = touch.text(".review-value")
     assert RESIDENT["id_number"] not in shown and "13800001111" not in shown  # masked
     await touch.tap("#review-submit")
-    await touch.until(lambda: touch.screen_is("SubmittedScreen"))
+    await touch.until(lambda: "回执已打印" in touch.text("SubmittedScreen #submitted-print"))
     screen = app.screen
-    await touch.until(lambda: "回执已打印" in str(screen.query_one("#submitted-print").render()))
+    assert isinstance(screen, SubmittedScreen) and screen.submission is not None
     submission = screen.submission
     assert len(app.services.device("printer").emulator.jobs) == jobs_before + 1
     text = printed_text(app)
@@ -91,7 +87,7 @@ async def test_ten_most_used_services_by_taps(
     app = make_app(config_for(tmp_path, on=("idcard", "printer", "camera"), **FACE))
     async with app.run_test(size=(120, 40)) as pilot:
         touch = Touch(app, pilot)
-        await touch.ready()
+        await touch.services_up()
         if not online:
             app.services._embedded.stop()  # the network is down all along
         keys = []

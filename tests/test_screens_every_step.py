@@ -103,7 +103,7 @@ async def walk(app: KioskApp, pilot, check: Callable[[str], Awaitable[None]]) ->
     """Home → 办事指南 → 社保 → 社会保障卡补换领 → its guide → card → form → number pad → review
     → result → 好差评; then 取号, 进度查询, 扫码 and the inactivity countdown."""
     touch = Touch(app, pilot)
-    await touch.ready()
+    await touch.services_up()
     await check("home")
     await touch.tap("#home-guide")
     await touch.until(lambda: touch.screen_is("GuideScreen"))

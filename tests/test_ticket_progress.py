@@ -20,7 +20,7 @@ async def take_ticket(touch: Touch) -> str:
     await touch.tap("#home-ticket")
     await touch.tap("#ticket-social_security")
     await touch.until(lambda: app.screen.query_one("#ticket-number").display)
-    await touch.until(lambda: "已打印" in str(app.screen.query_one("#ticket-detail").render()))
+    await touch.until(lambda: "已打印" in touch.text("TicketScreen #ticket-detail"))
     return str(app.screen.query_one("#ticket-number").render()).strip()
 
 
@@ -30,7 +30,7 @@ async def test_ticket_online_and_on_a_first_start_without_network(
     app = make_app(config_for(tmp_path, on=ON))
     async with app.run_test(size=(120, 40)) as pilot:
         touch = Touch(app, pilot)
-        await touch.ready()
+        await touch.services_up()
         number = await take_ticket(touch)
         assert re.fullmatch(r"A\d{3}", number), number  # short, as the hall calls it
         detail = str(app.screen.query_one("#ticket-detail").render())
@@ -57,7 +57,7 @@ async def test_first_start_offline_guide_uses_the_shipped_catalog(
     app = make_app(config_for(tmp_path, on=ON))
     async with app.run_test(size=(120, 40)) as pilot:
         touch = Touch(app, pilot)
-        await touch.ready()
+        await touch.services_up()
         app.services._embedded.stop()  # never reached: no catalog was ever cached
         assert not (tmp_path / "data" / "catalog.json").exists()
         await touch.tap("#home-guide")
@@ -72,7 +72,7 @@ async def test_progress_by_the_number_keyed_on_the_screen(tmp_path: Path, make_a
     app = make_app(config_for(tmp_path, on=ON))
     async with app.run_test(size=(120, 40)) as pilot:
         touch = Touch(app, pilot)
-        await touch.ready()
+        await touch.services_up()
         outbox = app.services.outbox  # an application submitted here earlier
         key = outbox.new_transaction_key()
         outbox.enqueue(key, "application", "s1", {"service_code": "SB002",
@@ -102,8 +102,7 @@ async def test_progress_by_the_receipt_qr_code(tmp_path: Path, make_app: MakeApp
                               KIOSK_DEVICES__CAMERA__SOURCE=str(camera)))  # fmt: skip
     async with app.run_test(size=(120, 40)) as pilot:
         touch = Touch(app, pilot)
-        await touch.ready()
+        await touch.services_up()
         await touch.tap("#home-progress")
         await touch.tap("#progress-scan")
-        status = app.screen.query_one("#progress-status")
-        await touch.until(lambda: "没有找到" in str(status.render()), 40)
+        await touch.until(lambda: "没有找到" in touch.text("#progress-status"), 40)
