@@ -15,9 +15,7 @@ from kiosk.screens.form import FormScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.idcard import IdCardScreen
 from kiosk.screens.rating import RatingScreen
-from kiosk.screens.record import RecordScreen
 from kiosk.screens.review import ReviewScreen
-from kiosk.screens.submitted import SubmittedScreen
 from tests.conftest import FACE, MakeApp, config_for
 from tests.journey_helpers import begin_with_id_card
 from tests.touch import Touch
@@ -42,9 +40,10 @@ async def fill_sb002(touch: Touch, phone: str = "13800001111") -> None:
 async def test_apply_print_receipt_and_rate(app: KioskApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         touch = await begin_with_id_card(app, pilot, "SB002")  # 社会保障卡补换领
-        await touch.until(lambda: isinstance(app.screen, FormScreen))
+        masked_id = mask_id_number(RESIDENT["id_number"])
+        await touch.until(lambda: masked_id in touch.text("FormScreen .form-card-field"))
         form = app.screen
-        shown = " ".join(str(w.render()) for w in form.query(".form-card-field"))
+        shown = touch.text(".form-card-field")
         assert mask_id_number(RESIDENT["id_number"]) in shown and RESIDENT["id_number"] not in shown
         key = app.session.transaction_key
         assert key  # made when the transaction started
@@ -63,15 +62,14 @@ async def test_apply_print_receipt_and_rate(app: KioskApp) -> None:
         await touch.tap("Button.option")
         assert not form.query_one("#problem-reason").display  # fixed: the message goes
         await touch.tap("#form-next")
-        await touch.until(lambda: isinstance(app.screen, ReviewScreen))
-        review = " ".join(str(w.render()) for w in app.screen.query(".review-value"))
-        assert "138****1111" in review and "遗失" in review
+        await touch.until(lambda: "138****1111" in touch.text("ReviewScreen .review-value"))
+        review = touch.text(".review-value")
+        assert "遗失" in review
         assert RESIDENT["id_number"] not in review
         assert app.services.outbox.stats().depth == 0 or key not in _keys(app)  # not yet sent
         await touch.tap("#review-submit")
-        await touch.until(lambda: isinstance(app.screen, SubmittedScreen))
+        await touch.until(lambda: "回执已打印" in touch.text("SubmittedScreen #submitted-print"))
         screen = app.screen
-        await touch.until(lambda: "回执已打印" in str(screen.query_one("#submitted-print").render()))
 
         # exactly one application, with the key made at the start, delivered to the platform
         submission = screen.submission
@@ -179,9 +177,8 @@ async def test_offline_application_still_gets_a_receipt(app: KioskApp) -> None:
         await touch.tap("#form-next")
         await touch.until(lambda: isinstance(app.screen, ReviewScreen))
         await touch.tap("#review-submit")
-        await touch.until(lambda: isinstance(app.screen, SubmittedScreen))
+        await touch.until(lambda: "回执已打印" in touch.text("SubmittedScreen #submitted-print"))
         screen = app.screen
-        await touch.until(lambda: "回执已打印" in str(screen.query_one("#submitted-print").render()))
         assert screen.submission.platform_ref == ""
         printed = app.services.device("printer").emulator.jobs[-1].text
         assert screen.submission.local_ref in printed and "待联网后生成" in printed
@@ -207,9 +204,7 @@ async def test_record_without_a_face_check_is_not_given_out(app: KioskApp) -> No
     async with app.run_test(size=(120, 40)) as pilot:
         touch = await begin_with_id_card(app, pilot, "SB001")
         await choose_months(touch)
-        await touch.until(lambda: isinstance(app.screen, RecordScreen))
-        screen = app.screen
-        await touch.until(lambda: "需先核验本人" in str(screen.query_one("#record-status").render()))
+        await touch.until(lambda: "需先核验本人" in touch.text("RecordScreen #record-status"))
         assert not app.services.device("printer").emulator.jobs
 
 
@@ -218,9 +213,7 @@ async def test_record_is_printed_masked_then_rated(face_app: KioskApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         touch = await begin_with_id_card(app, pilot, "SB001")
         await choose_months(touch)
-        await touch.until(lambda: isinstance(app.screen, RecordScreen), 40)
-        screen = app.screen
-        await touch.until(lambda: "证明已打印" in str(screen.query_one("#record-status").render()))
+        await touch.until(lambda: "证明已打印" in touch.text("RecordScreen #record-status"), 40)
         printed = app.services.device("printer").emulator.jobs[-1].text
         flat = "".join(printed.split())  # the title wraps on 58 mm paper
         assert "社会保险个人参保证明" in flat and "待联网" not in flat
@@ -236,10 +229,8 @@ async def test_record_needs_the_network_and_says_so(app: KioskApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         touch = await begin_with_id_card(app, pilot, "SB001", offline=True)
         await choose_months(touch)
-        await touch.until(lambda: isinstance(app.screen, RecordScreen))
-        screen = app.screen
-        await touch.until(lambda: "网络暂时不通" in str(screen.query_one("#record-status").render()))
-        assert "取号" in str(screen.query_one("#record-status").render())  # what still works
+        await touch.until(lambda: "网络暂时不通" in touch.text("RecordScreen #record-status"))
+        assert "取号" in touch.text("#record-status")  # what still works
         assert app.is_running
 
 
@@ -248,7 +239,7 @@ async def test_chrome_works_on_the_rating_screen(face_app: KioskApp) -> None:
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         touch = await begin_with_id_card(app, pilot, "SB001")
         await choose_months(touch)
-        await touch.until(lambda: app.screen.query_one("#record-rate").display)
+        await touch.until(lambda: touch.touchable("RecordScreen #record-rate"), 40)
         await touch.tap("#record-rate")
         await touch.until(lambda: isinstance(app.screen, RatingScreen))
         await touch.tap("#chrome-staff")
@@ -275,8 +266,6 @@ async def test_a_card_on_the_home_screen_puts_a_certificate_three_taps_away(
         await touch.until(lambda: isinstance(app.screen, FormScreen), 40)  # after the face
         await touch.tap("#form-fields Button.option")  # 近12个月
         await touch.tap("#form-next")
-        await touch.until(lambda: isinstance(app.screen, RecordScreen))
-        status = app.screen.query_one("#record-status")
-        await touch.until(lambda: "证明已打印" in str(status.render()), 40)
+        await touch.until(lambda: "证明已打印" in touch.text("RecordScreen #record-status"), 40)
         assert touch.taps == 3, touch.log  # card placed, then: the service, 近12个月, 下一步
         assert "社会保险" in "".join(app.services.device("printer").emulator.jobs[-1].text.split())

@@ -195,6 +195,8 @@ class BottomBar(Horizontal):
         self.sync_state()
 
     def sync_state(self) -> None:
+        if not self.query("#chrome-staff"):  # a language reset before the bar is composed:
+            return  # its on_mount syncs it
         app = host(self)
         for language in LANGUAGES:
             self.query_one(f"#lang-{language}", Button).set_class(
