@@ -31,21 +31,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=lambda v: scrub(str(v)))
 
 
+class _KioskLogFile(logging.handlers.RotatingFileHandler):
+    """The kiosk's own log file: replaced, not doubled, when logging is set up again."""
+
+
 def setup_logging(log_dir: Path, level: int = logging.INFO) -> Path:
     """Send all logs to <log_dir>/kiosk.log (5 MB x 5 files). Returns the file path."""
     from kiosk.at_rest import private_dir
 
     private_dir(log_dir)  # the log is the first write: private from here on
     path = log_dir / "kiosk.log"
-    handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=5_000_000, backupCount=5, encoding="utf-8"
-    )
+    handler = _KioskLogFile(path, maxBytes=5_000_000, backupCount=5, encoding="utf-8")
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
-    for old in [h for h in root.handlers if getattr(h, "_kiosk", False)]:
+    for old in [h for h in root.handlers if isinstance(h, _KioskLogFile)]:
         root.removeHandler(old)
         old.close()
-    handler._kiosk = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
     return path

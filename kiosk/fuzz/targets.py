@@ -6,11 +6,16 @@ import base64
 import json
 import random
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.fuzz.runner import Case, Crash, Target, mutate
+
+if TYPE_CHECKING:
+    from kiosk.devices.smartcard.cards import CardApplication
 
 URL_SEEDS = [
     "https://zwfw.example.gov.cn/api", "https://10.0.0.5:8443", "http://127.0.0.1:8700",
@@ -101,6 +106,15 @@ def _retry_after() -> Iterator[Case]:
     yield case
 
 
+@dataclass
+class _Reply:
+    """What the fuzzed platform answers next."""
+
+    status: int = 200
+    body: bytes = b""
+    retry: bytes = b""  # the Retry-After header
+
+
 @contextmanager
 def _client() -> Iterator[Case]:
     import httpx
@@ -117,11 +131,11 @@ def _client() -> Iterator[Case]:
         b'{"ticket_no": "A001", "service_code": "SB001", "service_name": "x", "counter": "1",'
         b' "waiting_ahead": 0, "issued_at": "x"}',
     ]
-    reply: dict[str, object] = {}
+    reply = _Reply()
 
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(int(reply["status"]), content=bytes(reply["body"]),  # type: ignore[call-overload]
-                              headers=[(b"Retry-After", bytes(reply["retry"]))])  # type: ignore[call-overload]
+        return httpx.Response(reply.status, content=reply.body,
+                              headers=[(b"Retry-After", reply.retry)])  # fmt: skip
 
     client = PlatformClient("http://127.0.0.1:9", "KIOSK-FUZZ-0001", "fuzz-secret",
                             transport=httpx.MockTransport(handler))  # fmt: skip
@@ -137,8 +151,9 @@ def _client() -> Iterator[Case]:
 
     def case(rng: random.Random) -> None:
         body = _nested(rng) if rng.random() < 0.2 else mutate(rng, rng.choice(replies))
-        reply.update(status=rng.choice((200, 200, 200, 304, 400, 401, 404, 422, 429, 503)),
-                     body=body, retry=mutate(rng, b"1e400").replace(b"\r", b"").replace(b"\n", b""))  # fmt: skip
+        reply.status = rng.choice((200, 200, 200, 304, 400, 401, 404, 422, 429, 503))
+        reply.body = body
+        reply.retry = mutate(rng, b"1e400").replace(b"\r", b"").replace(b"\n", b"")
         try:
             rng.choice(calls)()
         except PlatformError:
@@ -173,7 +188,7 @@ def _tlv() -> Iterator[Case]:
     yield case
 
 
-def _hostile_card(rng: random.Random, app: object) -> object:
+def _hostile_card(rng: random.Random, app: CardApplication) -> Callable[[bytes], bytes]:
     """The emulated card's real answers, some of them mutated or replaced by known traps."""
     from kiosk.devices.smartcard import apdu
 
@@ -187,7 +202,7 @@ def _hostile_card(rng: random.Random, app: object) -> object:
     rate = rng.choice((0.05, 0.2, 0.5))
 
     def transmit(command: bytes) -> bytes:
-        real = app.process(command)  # type: ignore[attr-defined]
+        real = app.process(command)
         if rng.random() >= rate:
             return real
         return rng.choice(traps) if rng.random() < 0.3 else mutate(rng, real)
@@ -205,7 +220,7 @@ def _emv() -> Iterator[Case]:
         app = cards.BankCardApp(pse=rng.random() < 0.5, pan_in_5a=rng.random() < 0.5,
                                 gpo_format=rng.choice((1, 2)), t0=rng.random() < 0.5)  # fmt: skip
         try:
-            read_bank_card(_hostile_card(rng, app))  # type: ignore[arg-type]
+            read_bank_card(_hostile_card(rng, app))
         except (DeviceError, apdu.ApduError, apdu.TlvError):
             return
 
@@ -221,7 +236,7 @@ def _ssc() -> Iterator[Case]:
     def case(rng: random.Random) -> None:
         app = cards.SocialSecurityCardApp(t0=rng.random() < 0.5)
         try:
-            read_social_security(_hostile_card(rng, app))  # type: ignore[arg-type]
+            read_social_security(_hostile_card(rng, app))
         except (DeviceError, apdu.ApduError, apdu.TlvError):
             return
 

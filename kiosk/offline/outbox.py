@@ -200,6 +200,8 @@ def _scrub_display(value: Any) -> Any:
 class Outbox:
     """Thread-safe: the UI thread enqueues while the sync thread drains (one connection, a lock)."""
 
+    new_transaction_key = staticmethod(new_transaction_key)
+
     def __init__(
         self,
         path: Path,
@@ -1152,5 +1154,3 @@ def _move_aside(path: Path) -> Path | None:
     log.error("outbox database %s is damaged; moved to %s", path, target)
     return target
 
-
-Outbox.new_transaction_key = staticmethod(new_transaction_key)  # type: ignore[attr-defined]

@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter
-from pydantic.json_schema import models_json_schema
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from kiosk import __version__
 from kiosk.platform import schemas as s
@@ -25,12 +25,12 @@ UPLOAD = "upload"  # a phone upload's bytes, as the type the bytes are
 _UPLOAD_CONTENT = {t: {"schema": {"type": "string", "format": "binary"}}
                    for t in ("image/jpeg", "image/png", PDF)}  # fmt: skip
 
-_RESPONSE_MODELS = [
+_RESPONSE_MODELS: list[type[BaseModel]] = [
     s.ErrorBody, s.Health, s.BatchResponse, s.Catalog, s.VerifyResult, s.Record,
     s.Progress, s.Ticket, s.HeartbeatResponse, s.PublicKey, s.CertificateIssued, s.Verification,
     s.UploadSession, s.UploadSessionStatus,
 ]  # fmt: skip
-_REQUEST_MODELS = [
+_REQUEST_MODELS: list[type[BaseModel]] = [
     s.BatchRequest, s.FaceVerifyRequest, s.QrVerifyRequest, s.TicketRequest,
     s.HeartbeatRequest, s.CertificateRequest, s.UploadSessionRequest,
 ]  # fmt: skip
@@ -102,9 +102,11 @@ _PARAMETERS = {
 
 
 def _schemas() -> dict[str, Any]:
-    pairs = [(m, "serialization") for m in _RESPONSE_MODELS]
-    pairs += [(m, "validation") for m in _REQUEST_MODELS]
-    _, top = models_json_schema(pairs, ref_template=REF)  # type: ignore[arg-type]
+    pairs: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        *((m, "serialization") for m in _RESPONSE_MODELS),
+        *((m, "validation") for m in _REQUEST_MODELS),
+    ]
+    _, top = models_json_schema(pairs, ref_template=REF)
     defs = dict(top.get("$defs", {}))
     union = TypeAdapter(s.VerifyRequest).json_schema(ref_template=REF)
     union.pop("$defs", None)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -148,8 +148,9 @@ def detect_faces(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
         minNeighbors=DETECT_NEIGHBOURS,
         minSize=(DETECT_MIN_PX, DETECT_MIN_PX),
     )
-    boxes = [tuple(round(v / scale) for v in box) for box in found]
-    return sorted(boxes, key=lambda b: b[2] * b[3], reverse=True)  # type: ignore[return-value]
+    boxes = [(round(x / scale), round(y / scale), round(w / scale), round(h / scale))
+             for x, y, w, h in found]  # fmt: skip
+    return sorted(boxes, key=lambda b: b[2] * b[3], reverse=True)
 
 
 def sharpness(gray_face: np.ndarray) -> float:
@@ -173,7 +174,8 @@ def check_face(frame: np.ndarray, rules: FaceRules = DEFAULT_RULES) -> FaceCheck
     near = [b for b in boxes if b[2] >= SECOND_FACE_RATIO * w]
     offset = ((x + w / 2) / fw - 0.5, (y + h / 2) / fh - 0.5)
     face = gray[max(0, y) : y + h, max(0, x) : x + w]
-    common = dict(
+    measured = FaceCheck(
+        FaceCode.OK,
         faces=len(near),
         box=box,
         frame_size=size,
@@ -188,13 +190,13 @@ def check_face(frame: np.ndarray, rules: FaceRules = DEFAULT_RULES) -> FaceCheck
         code = FaceCode.TOO_SMALL
     elif max(abs(offset[0]), abs(offset[1])) > rules.max_centre_offset:
         code = FaceCode.OFF_CENTRE
-    elif common["brightness"] < rules.min_brightness:  # type: ignore[operator]
+    elif measured.brightness < rules.min_brightness:
         code = FaceCode.TOO_DARK
-    elif common["sharpness"] < rules.min_sharpness:  # type: ignore[operator]
+    elif measured.sharpness < rules.min_sharpness:
         code = FaceCode.TOO_BLURRY
     else:
         code = FaceCode.OK
-    return FaceCheck(code, **common)  # type: ignore[arg-type]
+    return replace(measured, code=code)
 
 
 def crop_face(frame: np.ndarray, box: tuple[int, int, int, int], margin: float = 0.5) -> np.ndarray:

@@ -23,9 +23,18 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Mode = Literal["latency", "error", "rate_limit", "drop", "malformed", "schema"]
-MODES: tuple[str, ...] = ("latency", "error", "rate_limit", "drop", "malformed", "schema")
-_ALIASES = {"5xx": "error", "429": "rate_limit", "bad_json": "malformed"}
+MODES: tuple[Mode, ...] = ("latency", "error", "rate_limit", "drop", "malformed", "schema")
+_ALIASES: dict[str, Mode] = {"5xx": "error", "429": "rate_limit", "bad_json": "malformed"}
 EXEMPT_PATHS = ("/v1/openapi.json",)
+
+
+def mode_named(name: str) -> Mode:
+    """A fault mode by its name or alias ('5xx', '429', 'bad_json')."""
+    name = _ALIASES.get(name, name)
+    for mode in MODES:
+        if mode == name:
+            return mode
+    raise ValueError(f"unknown fault mode {name!r}; known: {', '.join(MODES)}")
 
 
 class DroppedConnection(Exception):
@@ -50,9 +59,7 @@ class Fault:
     path_prefix: str = "/v1/"
 
     def __post_init__(self) -> None:
-        self.mode = _ALIASES.get(self.mode, self.mode)  # type: ignore[assignment]
-        if self.mode not in MODES:
-            raise ValueError(f"unknown fault mode {self.mode!r}; known: {', '.join(MODES)}")
+        self.mode = mode_named(self.mode)  # an alias given as the mode, e.g. from JSON
         if not 0 <= self.probability <= 1:
             raise ValueError("probability must be between 0 and 1")
         if self.count is not None and self.count < 0:
@@ -78,7 +85,7 @@ class Fault:
                 kwargs[name] = caster(value.strip())
             except ValueError:
                 raise ValueError(f"bad value for {name} in {spec!r}") from None
-        return cls(mode=mode.strip(), **kwargs)  # type: ignore[arg-type]
+        return cls(mode=mode_named(mode.strip()), **kwargs)
 
     @classmethod
     def from_json(cls, data: Any) -> Fault:
