@@ -13,6 +13,7 @@ from kiosk.config import KioskConfig, load_config
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
+    from kiosk.platform.embedded import EmbeddedPlatform
 
 DEVICES = ("idcard", "smartcard", "printer", "camera", "a4printer", "doccam")
 FACE = {"KIOSK_DEVICES__CAMERA__EMULATED_SCENE": "face"}  # a drawn face, no real person
@@ -92,6 +93,23 @@ async def make_app(clock: FakeClock) -> AsyncIterator[MakeApp]:
     yield make
     for app in made:
         app.services.stop()
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPlatform]:
+    """The reference platform server with its demo data on 127.0.0.1, one per test module."""
+    from kiosk.platform.embedded import EmbeddedPlatform
+
+    with EmbeddedPlatform(tmp_path_factory.mktemp("platform")) as p:
+        yield p
+
+
+@pytest.fixture
+def no_faults_left(platform: EmbeddedPlatform) -> Iterator[None]:
+    """The module's platform without injected faults before and after the test."""
+    platform.faults.clear()
+    yield
+    platform.faults.clear()
 
 
 @pytest.fixture

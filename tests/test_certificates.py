@@ -19,7 +19,6 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from kiosk.platform.client import PlatformClient
-from kiosk.platform.embedded import EmbeddedPlatform
 from kiosk.platform.errors import PlatformNotFound, PlatformRejected
 from kiosk.platform.server.certificates.content import BUILDERS, certificate_services
 from kiosk.platform.server.demo_data import DemoData
@@ -34,12 +33,6 @@ OPTIONS = {
     "SW001": {"year_from": "2024", "year_to": "2025"}, "HY003": {"purpose": "出国探亲"},
     "CRJ004": {"year_from": "2023"},
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    with EmbeddedPlatform(tmp_path_factory.mktemp("platform")) as p:
-        yield p
 
 
 @pytest.fixture(scope="module")

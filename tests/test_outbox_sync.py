@@ -20,7 +20,6 @@ from tests.outbox_helpers import (
     RecordingClient,
     platform_client,
     platform_public_key,
-    reference_platform,
     seeded_rng,
     stored_order,
     stored_per_key,
@@ -29,17 +28,7 @@ from tests.outbox_helpers import (
 CFG = OutboxConfig(batch_max_items=4, backoff_base_s=1.0, backoff_cap_s=30.0)
 
 
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    with reference_platform(tmp_path_factory.mktemp("platform")) as p:
-        yield p
-
-
-@pytest.fixture(autouse=True)
-def _no_faults_left(platform):
-    platform.faults.clear()
-    yield
-    platform.faults.clear()
+pytestmark = pytest.mark.usefixtures("no_faults_left")
 
 
 @pytest.fixture

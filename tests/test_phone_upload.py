@@ -16,17 +16,10 @@ from selenium.webdriver.common.by import By
 from kiosk.devices.doccam.synthetic import desk_photo
 from kiosk.phone_materials import PhoneMaterials
 from kiosk.platform.client import PlatformClient
-from kiosk.platform.embedded import EmbeddedPlatform
 from kiosk.platform.testing import make_item
 from tests.browser_helpers import chromium, screenshot, wait_for
 
 SERVICE = "HJ004"  # 出生登记: 父母居民身份证, 出生医学证明, 户口簿, 结婚证
-
-
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    with EmbeddedPlatform(tmp_path_factory.mktemp("platform")) as p:
-        yield p
 
 
 @pytest.fixture

@@ -15,13 +15,6 @@ from kiosk.platform.errors import PlatformBadResponse, PlatformNotFound, Platfor
 from kiosk.platform.signing import Ed25519Signer, public_key_b64, sign_request
 from kiosk.platform.testing import DEMO_ID_NUMBER, demo_jpeg, make_item
 
-
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    with EmbeddedPlatform(tmp_path_factory.mktemp("platform")) as p:
-        yield p
-
-
 TERMINAL = "KIOSK-TEST-0007"
 
 

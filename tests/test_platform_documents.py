@@ -6,23 +6,15 @@ import json
 import re
 
 import httpx
-import pytest
 from pypinyin import Style, lazy_pinyin
 
 from kiosk.platform import schemas
-from kiosk.platform.embedded import EmbeddedPlatform
 from kiosk.platform.openapi import DOCUMENT_PATH, build_document, load_document
 from kiosk.platform.server.demo_data import DemoData, gb11643_valid
 
 IDCARD_FIELDS = {"name", "gender", "ethnicity", "birth_date", "id_number", "address"}
 CATEGORIES = {"social_security", "medical_insurance", "housing_fund", "household", "real_estate",
               "tax", "marriage_birth", "exit_entry", "traffic", "civil_affairs"}  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    with EmbeddedPlatform(tmp_path_factory.mktemp("platform")) as p:
-        yield p
 
 
 def test_stored_document_is_what_the_code_builds():

@@ -14,12 +14,6 @@ from kiosk.platform.server.faults import Fault
 from kiosk.platform.testing import make_item
 
 
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    with EmbeddedPlatform(tmp_path_factory.mktemp("platform")) as p:
-        yield p
-
-
 @pytest.fixture
 def client(platform):
     platform.faults.clear()

@@ -52,12 +52,6 @@ class HmacAuth(requests.auth.AuthBase):
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    with EmbeddedPlatform(tmp_path_factory.mktemp("platform")) as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
 def session():
     with requests.Session() as s:
         s.auth = HmacAuth()

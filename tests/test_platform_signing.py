@@ -17,12 +17,6 @@ SECRET = EmbeddedPlatform.terminal_secret
 TERMINAL = EmbeddedPlatform.terminal_id
 
 
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    with EmbeddedPlatform(tmp_path_factory.mktemp("platform")) as p:
-        yield p
-
-
 def _post(platform, path: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
     return httpx.post(platform.base_url + path, content=body,
                       headers={**headers, "Content-Type": "application/json"}, timeout=5)  # fmt: skip

@@ -26,7 +26,6 @@ from tests.outbox_helpers import (
     FakeClock,
     platform_client,
     platform_public_key,
-    reference_platform,
     seeded_rng,
     stored_per_key,
 )
@@ -34,17 +33,7 @@ from tests.outbox_helpers import (
 QUICK = OutboxConfig(batch_max_items=4, backoff_base_s=0.05, backoff_cap_s=0.1)
 
 
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    with reference_platform(tmp_path_factory.mktemp("platform")) as p:
-        yield p
-
-
-@pytest.fixture(autouse=True)
-def _no_faults_left(platform):
-    platform.faults.clear()
-    yield
-    platform.faults.clear()
+pytestmark = pytest.mark.usefixtures("no_faults_left")
 
 
 def fill(box: Outbox, n: int, face: bytes = b"") -> list[str]:
