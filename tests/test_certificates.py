@@ -20,7 +20,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from kiosk.platform.client import PlatformClient
 from kiosk.platform.errors import PlatformNotFound, PlatformRejected
-from kiosk.platform.server.certificates.content import BUILDERS, certificate_services
+from kiosk.platform.server.certificates.content import CERTIFICATES, certificate_services
 from kiosk.platform.server.demo_data import DemoData
 from kiosk.platform.signing import Ed25519Signer, public_key_b64, sign_request
 from kiosk.platform.testing import demo_jpeg
@@ -49,7 +49,7 @@ def issued(client, tmp_path_factory):
     """Every certificate service issued once: code -> (answer, pdf path)."""
     out = tmp_path_factory.mktemp("certificates")
     found = {}
-    for service_code in BUILDERS:
+    for service_code in CERTIFICATES:
         answer = client.issue_certificate(RESIDENT, service_code, OPTIONS[service_code])
         path = out / f"{service_code}.pdf"
         path.write_bytes(client.certificate_pdf(answer))
@@ -64,8 +64,8 @@ def pdf_text(path: Path) -> str:
 
 
 def test_every_service_that_promises_a_sealed_certificate_issues_one():
-    assert set(certificate_services(DemoData().catalog)) == set(BUILDERS)
-    assert len(BUILDERS) >= 8
+    assert set(certificate_services(DemoData().catalog)) == set(CERTIFICATES)
+    assert len(CERTIFICATES) >= 8
 
 
 def test_each_certificate_is_a_signed_a4_pdf_with_its_facts(issued):

@@ -22,6 +22,13 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 gb11643_valid = is_valid  # kept under this name for the demo data's readers
 
+# The records' titles (中文, English); the certificates printed from them bear the same.
+RECORD_TITLES = {
+    "social_insurance": ("社会保险个人参保证明", "Personal social insurance contribution certificate"),
+    "medical_insurance": ("医疗保险参保缴费凭证", "Medical insurance payment certificate"),
+    "housing_fund": ("住房公积金缴存证明", "Housing provident fund deposit certificate"),
+}
+
 
 def id_number_acceptable(number: str) -> bool:
     """GB 11643 numbers need a valid check digit; 2017 foreign cards (3 letters + 12) pass."""
@@ -90,21 +97,18 @@ class DemoData:
                        "期间缴存合计": _yuan(2 * monthly * len(periods))}  # fmt: skip
             summary_en = {"Account": "Paying in" if monthly else "Not paying in",
                           "Total for the period": _yuan(2 * monthly * len(periods))}  # fmt: skip
-            titles = ("住房公积金缴存证明", "Housing provident fund deposit certificate")
+            titles = RECORD_TITLES["housing_fund"]
         else:
             base = d.get("si_base", 0)
             periods = periods if base else []
             if record_type == "social_insurance":
                 parts = [("pension", "养老", "Pension", 0.08), ("medical", "医疗", "Medical", 0.02),
                          ("unemployment", "失业", "Unemployment", 0.005)]  # fmt: skip
-                titles = (
-                    "社会保险个人参保证明",
-                    "Personal social insurance contribution certificate",
-                )
+                titles = RECORD_TITLES["social_insurance"]
             else:
                 parts = [("medical", "医疗个人", "Medical (employee)", 0.02),
                          ("medical_employer", "医疗单位", "Medical (employer)", 0.08)]  # fmt: skip
-                titles = ("医疗保险参保缴费凭证", "Medical insurance payment certificate")
+                titles = RECORD_TITLES["medical_insurance"]
             columns = [("period", "费款所属期", "Month"), ("unit", "参保单位", "Employer"),
                        ("base", "缴费基数", "Base")] + [(k, z, e) for k, z, e, _ in parts]  # fmt: skip
             columns.append(("status", "状态", "Status"))

@@ -1,7 +1,7 @@
 """What each certificate service certifies, built from the demo data.
 
 Every service whose guide promises a certificate printed on the spot with the electronic
-seal (本机当场打印，加盖电子印章) has a builder here; a test holds the catalog to that. The
+seal (本机当场打印，加盖电子印章) is in CERTIFICATES; a test holds the catalog to that. The
 holder's name and ID number are masked on the document as on every paper the terminal prints.
 All people and facts are invented (see data/residents.json).
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from kiosk.platform.server.demo_data import DemoData, Resident
+from kiosk.platform.server.demo_data import RECORD_TITLES, DemoData, Resident
 from kiosk.privacy import mask_id_number, mask_name
 
 CITY = "示例市"
@@ -51,7 +51,29 @@ class CertificateContent:
         return f"{holder.get('姓名', '')}，公民身份号码 {holder.get('公民身份号码', '')}"
 
 
-Builder = Callable[[Resident, Mapping[str, str], datetime], CertificateContent]
+@dataclass(frozen=True)
+class Facts:
+    """What a certificate says of one resident (the rest is in CERTIFICATES)."""
+
+    statement: str  # the sentence that certifies
+    table: Table | None = None
+    summary: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
+FactsOf = Callable[[Resident, Mapping[str, str], datetime], Facts]
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """What is the same on every copy of a certificate, and how its facts are found."""
+
+    title: str
+    title_en: str
+    authority: str
+    seal_label: str
+    facts: FactsOf
 
 
 def _holder(resident: Resident) -> tuple[tuple[str, str], ...]:
@@ -78,10 +100,10 @@ def _months(options: Mapping[str, str]) -> int:
     return int(raw)
 
 
-def _record_builder(record_type: str, authority: str) -> Builder:
+def _record_facts(record_type: str) -> FactsOf:
     demo = DemoData()
 
-    def build(resident: Resident, options: Mapping[str, str], now: datetime) -> CertificateContent:
+    def build(resident: Resident, options: Mapping[str, str], now: datetime) -> Facts:
         months = _months(options)
         record = demo.record(resident, record_type, months, now)
         keys = [c["key"] for c in record["columns"]]
@@ -93,13 +115,7 @@ def _record_builder(record_type: str, authority: str) -> Builder:
             f"兹证明下列人员在{CITY}的{record['title_zh'].removesuffix('证明').removesuffix('凭证')}"
             f"情况如下表所列。查询期间：{period}。"
         )
-        return CertificateContent(
-            service_code="",
-            title=record["title_zh"],
-            title_en=record["title_en"],
-            authority=authority,
-            seal_label="证明专用章",
-            holder=_holder(resident),
+        return Facts(
             statement=statement,
             table=Table(labels, rows, numeric) if rows else None,
             summary=tuple(record["summary"].items()),
@@ -113,7 +129,7 @@ def _record_builder(record_type: str, authority: str) -> Builder:
 _PURPOSES = {"study": "入学", "work": "就业", "other": "其他"}
 
 
-def _household(resident: Resident, options: Mapping[str, str], now: datetime) -> CertificateContent:
+def _household(resident: Resident, options: Mapping[str, str], now: datetime) -> Facts:
     purpose = _PURPOSES.get(options.get("purpose", "other"))
     if purpose is None:
         raise CertificateRequestError("purpose must be study, work or other")
@@ -121,13 +137,7 @@ def _household(resident: Resident, options: Mapping[str, str], now: datetime) ->
     address = f"{CITY}示范区{['幸福', '和平', '建设', '人民'][n % 4]}路{n % 200 + 1}号"
     birth = datetime.strptime(resident.birth_date, "%Y-%m-%d")
     moved_in = max(birth.year, 1990) + n % 10
-    return CertificateContent(
-        service_code="",
-        title="户籍证明",
-        title_en="Household registration certificate",
-        authority=f"{CITY}公安局示范派出所",
-        seal_label="户口专用章",
-        holder=_holder(resident),
+    return Facts(
         statement="兹证明下列人员为本所辖区常住户口，户籍登记信息如下。",
         table=Table(
             ("登记项目", "登记内容"),
@@ -147,19 +157,11 @@ def _household(resident: Resident, options: Mapping[str, str], now: datetime) ->
     )
 
 
-def _no_property(
-    resident: Resident, options: Mapping[str, str], now: datetime
-) -> CertificateContent:
+def _no_property(resident: Resident, options: Mapping[str, str], now: datetime) -> Facts:
     scope = {"city": f"{CITY}全市", "district": f"{CITY}示范区"}.get(options.get("scope", "city"))
     if scope is None:
         raise CertificateRequestError("scope must be city or district")
-    return CertificateContent(
-        service_code="",
-        title="不动产登记信息查询结果证明（无房证明）",
-        title_en="Real estate registration search result (no property held)",
-        authority=f"{CITY}不动产登记中心",
-        seal_label="查询专用章",
-        holder=_holder(resident),
+    return Facts(
         statement=(
             f"经查询{scope}不动产登记簿，截至{_cn_date(now)}，"
             "未查询到下列人员名下登记的住房不动产权利信息。"
@@ -194,7 +196,7 @@ def _year_range(options: Mapping[str, str], now: datetime, *, span: int) -> tupl
     return first, last
 
 
-def _tax(resident: Resident, options: Mapping[str, str], now: datetime) -> CertificateContent:
+def _tax(resident: Resident, options: Mapping[str, str], now: datetime) -> Facts:
     first, last = _year_range(options, now, span=5)
     base = float(resident.data.get("si_base", 0) or resident.data.get("pension_monthly", 0))
     employer = str(resident.data.get("employer") or "—")
@@ -217,13 +219,7 @@ def _tax(resident: Resident, options: Mapping[str, str], now: datetime) -> Certi
                     f"{tax:.2f}",
                 )
             )
-    return CertificateContent(
-        service_code="",
-        title="个人所得税纳税记录",
-        title_en="Individual income tax payment record",
-        authority=f"国家税务总局{CITY}税务局",
-        seal_label="纳税记录专用章",
-        holder=_holder(resident),
+    return Facts(
         statement=f"兹证明下列纳税人{first}年至{last}年在本局申报缴纳个人所得税情况如下。",
         table=Table(
             ("所属期间", "所得项目", "扣缴义务人", "收入额", "实缴税额"),
@@ -238,7 +234,7 @@ def _tax(resident: Resident, options: Mapping[str, str], now: datetime) -> Certi
     )
 
 
-def _marriage(resident: Resident, options: Mapping[str, str], now: datetime) -> CertificateContent:
+def _marriage(resident: Resident, options: Mapping[str, str], now: datetime) -> Facts:
     purpose = options.get("purpose", "").strip()
     if not purpose or len(purpose) > 40:
         raise CertificateRequestError("purpose must be 1 to 40 characters")
@@ -249,13 +245,7 @@ def _marriage(resident: Resident, options: Mapping[str, str], now: datetime) -> 
     else:
         rows = ()
         status = "未查询到婚姻登记记录"
-    return CertificateContent(
-        service_code="",
-        title="婚姻登记记录证明",
-        title_en="Marriage registration record certificate",
-        authority=f"{CITY}民政局",
-        seal_label="婚姻登记专用章",
-        holder=_holder(resident),
+    return Facts(
         statement=f"经查询全国婚姻登记信息系统，截至{_cn_date(now)}，下列人员的婚姻登记记录如下。",
         table=Table(("登记类别", "登记机关", "登记年份"), rows) if rows else None,
         summary=(("查询结果", status), ("证明用途", purpose)),
@@ -264,9 +254,7 @@ def _marriage(resident: Resident, options: Mapping[str, str], now: datetime) -> 
     )
 
 
-def _exit_entry(
-    resident: Resident, options: Mapping[str, str], now: datetime
-) -> CertificateContent:
+def _exit_entry(resident: Resident, options: Mapping[str, str], now: datetime) -> Facts:
     first, _ = _year_range(options, now, span=1)
     first = min(first, now.year)
     n = _seed(resident, "trips")
@@ -281,13 +269,7 @@ def _exit_entry(
         rows.append((f"{year}-{month:02d}-{day:02d}", "出境", port, place))
         rows.append((f"{year}-{month:02d}-{day + 2:02d}", "入境", port, place))
     rows.sort()
-    return CertificateContent(
-        service_code="",
-        title="出入境记录查询结果",
-        title_en="Exit and entry record",
-        authority=f"{CITY}公安局出入境管理支队",
-        seal_label="出入境记录查询专用章",
-        holder=_holder(resident),
+    return Facts(
         statement=f"经查询，下列人员自{first}年1月1日至{_cn_date(now)}的出入境记录如下。",
         table=Table(("日期", "出入境", "口岸", "前往/来自"), tuple(rows)),
         notes=("本记录以出入境边防检查机关登记为准。",),
@@ -295,16 +277,29 @@ def _exit_entry(
     )
 
 
-BUILDERS: dict[str, Builder] = {
-    "SB001": _record_builder("social_insurance", f"{CITY}社会保险事业管理中心"),
-    "YB001": _record_builder("medical_insurance", f"{CITY}医疗保障局"),
-    "GJJ001": _record_builder("housing_fund", f"{CITY}住房公积金管理中心"),
-    "HJ002": _household,
-    "BDC001": _no_property,
-    "SW001": _tax,
-    "HY003": _marriage,
-    "CRJ004": _exit_entry,
-}
+def _record(record_type: str, authority: str) -> Certificate:
+    title, title_en = RECORD_TITLES[record_type]
+    return Certificate(title, title_en, authority, "证明专用章", _record_facts(record_type))
+
+
+# By service code: title, English title, issuing authority (signed under the seal), the
+# words across the seal's lower half, and the resident's facts.
+CERTIFICATES: dict[str, Certificate] = {
+    "SB001": _record("social_insurance", f"{CITY}社会保险事业管理中心"),
+    "YB001": _record("medical_insurance", f"{CITY}医疗保障局"),
+    "GJJ001": _record("housing_fund", f"{CITY}住房公积金管理中心"),
+    "HJ002": Certificate("户籍证明", "Household registration certificate",
+                         f"{CITY}公安局示范派出所", "户口专用章", _household),
+    "BDC001": Certificate("不动产登记信息查询结果证明（无房证明）",
+                          "Real estate registration search result (no property held)",
+                          f"{CITY}不动产登记中心", "查询专用章", _no_property),
+    "SW001": Certificate("个人所得税纳税记录", "Individual income tax payment record",
+                         f"国家税务总局{CITY}税务局", "纳税记录专用章", _tax),
+    "HY003": Certificate("婚姻登记记录证明", "Marriage registration record certificate",
+                         f"{CITY}民政局", "婚姻登记专用章", _marriage),
+    "CRJ004": Certificate("出入境记录查询结果", "Exit and entry record",
+                          f"{CITY}公安局出入境管理支队", "出入境记录查询专用章", _exit_entry),
+}  # fmt: skip
 
 
 def certificate_services(catalog: Mapping[str, object]) -> list[str]:
@@ -324,8 +319,20 @@ def build_content(
     options: Mapping[str, str],
     now: datetime | None = None,
 ) -> CertificateContent:
-    builder = BUILDERS.get(service_code)
-    if builder is None:
+    certificate = CERTIFICATES.get(service_code)
+    if certificate is None:
         raise CertificateRequestError(f"service {service_code!r} issues no certificate")
-    content = builder(resident, options, now or datetime.now(UTC))
-    return replace(content, service_code=service_code)
+    facts = certificate.facts(resident, options, now or datetime.now(UTC))
+    return CertificateContent(
+        service_code=service_code,
+        title=certificate.title,
+        title_en=certificate.title_en,
+        authority=certificate.authority,
+        seal_label=certificate.seal_label,
+        holder=_holder(resident),
+        statement=facts.statement,
+        table=facts.table,
+        summary=facts.summary,
+        notes=facts.notes,
+        options=facts.options,
+    )
