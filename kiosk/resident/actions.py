@@ -101,7 +101,7 @@ def capture_face(
     verify_now: bool,
     platform: PlatformClient | None,
     cancel: threading.Event,
-    on_check: Callable[[str], None],
+    on_check: Callable[[str], object],
     timeout: float = 20.0,
 ) -> FaceOutcome:
     """Find one good frame. Live records: the platform verifies it now. Applications: the

@@ -115,7 +115,9 @@ class StaffScreen(KioskScreen):
         elif event.button.id == "staff-reprint":
             self._reprint()
         elif event.button.id == "staff-new-outbox":
-            self.kiosk.services.reopen_outbox()
+            reopen = self.kiosk.services.reopen_outbox
+            if reopen is not None:  # the button shows only while there is one
+                reopen()
             self.kiosk.services.reopen_outbox = None
             self.sync_lock_label()
             self.query_one("#staff-message", Static).update(self.kiosk.t("staff.new_outbox_done"))

@@ -234,7 +234,7 @@ class Camera(Device):
     def scan_face(
         self,
         timeout: float = 15.0,
-        on_check: Callable[[FaceCheck], None] | None = None,
+        on_check: Callable[[FaceCheck], object] | None = None,
         cancel: threading.Event | None = None,
         jpeg_quality: int = 90,
     ) -> FaceScan:
