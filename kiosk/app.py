@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from textual import events, work
 from textual.app import App
@@ -63,7 +63,6 @@ STEP_SCREENS = {
 }
 QR_IDENTIFY_SCREEN = "kiosk.screens.scan:ScanScreen"
 OTHER_SCREENS = {
-    "service_guide": "kiosk.screens.service_guide:ServiceGuideScreen",
     "confirm_home": "kiosk.screens.confirm:ConfirmHomeScreen",
     "field_input": "kiosk.screens.field_input:FieldInputScreen",
     "out_of_service": "kiosk.screens.out_of_service:OutOfServiceScreen",
@@ -78,6 +77,15 @@ def _load(target: str) -> type:
     loaded = getattr(importlib.import_module(module_name), class_name)
     assert isinstance(loaded, type)
     return loaded
+
+
+def _load_step(target: str) -> type[KioskScreen]:
+    loaded = _load(target)
+    assert issubclass(loaded, KioskScreen)
+    return loaded
+
+
+S = TypeVar("S", bound=KioskScreen)
 
 
 class DeviceEventMessage(Message):
@@ -118,6 +126,10 @@ class KioskApp(App[int], inherit_bindings=False):
         # for the next one; it must be taken out (and put back) first.
         self.stale_cards: set[str] = set()
         self._start_services = start_services
+        # One kept screen per REUSABLE class, shown again instead of built again; `_stale`
+        # are those a language or 长辈模式 switch passed by while they were not shown.
+        self._kept: dict[type[KioskScreen], KioskScreen] = {}
+        self._stale: set[KioskScreen] = set()
         self._unsubscribe = self.services.events.subscribe(
             lambda event: self.post_message(DeviceEventMessage(event))
         )
@@ -270,6 +282,8 @@ class KioskApp(App[int], inherit_bindings=False):
         for screen in self.screen_stack:  # workers may keep a popped screen alive a while
             if isinstance(screen, KioskScreen):
                 screen.forget_resident()
+        for kept in self._kept.values():
+            kept.forget_resident()
         while len(self.screen_stack) > 2:  # [default, home, ...]
             self.pop_screen()
         if self.services.locked:
@@ -394,18 +408,24 @@ class KioskApp(App[int], inherit_bindings=False):
 
     def _retranslate(self) -> None:
         for screen in self.screen_stack:
-            for widget in screen.query("*"):
-                if isinstance(widget, Translatable):
-                    widget.retranslate()
-            for bar in screen.query(BottomBar):
-                bar.sync_state()
-            for indicator in screen.query(StepIndicator):
-                indicator.retranslate()
-            if isinstance(screen, KioskScreen):
-                screen.retranslate()
-                screen.show_status(self.status_snapshot())
-            elif isinstance(retranslate := getattr(screen, "retranslate", None), Callable):
-                retranslate()  # a modal step (number pad, picker) with its own texts
+            self._retranslate_screen(screen)
+        # A kept screen not shown now catches up when it is shown again (`_show_kept`).
+        self._stale.update(s for s in self._kept.values() if s not in self.screen_stack)
+
+    def _retranslate_screen(self, screen: Screen[Any]) -> None:
+        self._stale.discard(screen)
+        for widget in screen.query("*"):
+            if isinstance(widget, Translatable):
+                widget.retranslate()
+        for bar in screen.query(BottomBar):
+            bar.sync_state()
+        for indicator in screen.query(StepIndicator):
+            indicator.retranslate()
+        if isinstance(screen, KioskScreen):
+            screen.retranslate()
+            screen.show_status(self.status_snapshot())
+        elif isinstance(retranslate := getattr(screen, "retranslate", None), Callable):
+            retranslate()  # a modal step (number pad, picker) with its own texts
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="font", name="font size")
     def _switch_font(self, points: float) -> None:
@@ -562,7 +582,14 @@ class KioskApp(App[int], inherit_bindings=False):
         self._advance(journey, Step.GUIDE)
 
     def show_service_guide(self, service: Service) -> None:
-        self.push_screen(_load(OTHER_SCREENS["service_guide"])(service))
+        from kiosk.screens.service_guide import ServiceGuideScreen
+
+        screen = self._reusable(ServiceGuideScreen)
+        if screen is None:
+            self.push_screen(self._keep(ServiceGuideScreen(service)))
+        else:
+            screen.service = service
+            self._show_kept(screen)
 
     def begin_service(self, service: Service) -> None:
         """开始办理: the core plans the steps; identify first if the service needs it."""
@@ -596,9 +623,36 @@ class KioskApp(App[int], inherit_bindings=False):
         target = STEP_SCREENS[step]
         if step is Step.IDENTIFY and self._identify_by == "qr":
             target = QR_IDENTIFY_SCREEN
-        screen = _load(target)()
+        kind = _load_step(target)
+        kept = self._reusable(kind)
+        screen = kept or self._keep(kind())
         screen.journey, screen.step = journey, step
         self.journey = journey
+        if kept is None:
+            self.push_screen(screen)
+        else:
+            self._show_kept(kept)
+
+    def _reusable(self, kind: type[S]) -> S | None:
+        """The kept screen of `kind` if it can be shown now (not when it is showing already)."""
+        kept = self._kept.get(kind)
+        if not isinstance(kept, kind) or not kept.is_running or kept in self.screen_stack:
+            return None
+        return kept
+
+    def _keep(self, screen: S) -> S:
+        """Keep a new REUSABLE screen (the first of its class) for next time: an installed
+        screen stays built when it is popped."""
+        kind = type(screen)
+        if screen.REUSABLE and kind not in self._kept:
+            self.install_screen(screen, f"kept-{kind.__name__}")
+            self._kept[kind] = screen
+        return screen
+
+    def _show_kept(self, screen: KioskScreen) -> None:
+        screen.reuse()
+        if screen in self._stale:
+            self._retranslate_screen(screen)
         self.push_screen(screen)
 
     def can_go_back(self) -> bool:

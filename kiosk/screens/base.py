@@ -43,6 +43,11 @@ class KioskScreen(Screen[None]):
     SHOW_HOME: bool = True
     SHOW_BACK: bool = True
     STAFF: bool = False
+    # The app keeps one screen of this class and shows it again rather than building a new
+    # one each time: composing a step with its chrome costs several times what showing a
+    # built one does (issue 7). Only for a screen whose `reuse` resets all it shows and
+    # whose `forget_resident` leaves nothing of the resident on it.
+    REUSABLE: bool = False
 
     # Set by the app when it shows the screen as a step of a journey.
     journey: Journey | None = None
@@ -74,6 +79,23 @@ class KioskScreen(Screen[None]):
 
     def compose_body(self) -> ComposeResult:
         yield from ()
+
+    def reuse(self) -> None:
+        """A kept screen (REUSABLE) is about to be shown again, for `self.journey` and
+        `self.step` (already set): show this step as a new screen would."""
+        self._pending_next = False
+        wanted = self.journey is not None and len(self.journey.indicator()) > 1
+        indicators = self.query(StepIndicator)
+        if indicators and wanted and self.journey is not None:
+            indicators.first().show(self.journey)
+        elif indicators:
+            indicators.remove()
+        elif wanted and self.journey is not None:
+            self.mount(StepIndicator(self.journey, id="steps"), after="#degraded")
+
+    def on_screen_suspend(self) -> None:
+        if self.REUSABLE and self not in self.app.screen_stack:
+            self.forget_resident()  # popped, yet kept: nothing of the resident stays on it
 
     def on_screen_resume(self) -> None:
         self.kiosk.screen_resumed(self)

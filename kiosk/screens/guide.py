@@ -1,6 +1,10 @@
 """Choosing a service: by category, or by search (Chinese, full pinyin, initials such as
 sbzm → 社保证明, common synonyms), one page at a time with big 上一页 / 下一页. The page size
-follows the screen, so no service is hidden below the fold."""
+follows the screen, so no service is hidden below the fold.
+
+The app keeps this screen and shows it again (REUSABLE): building its buttons is what costs
+(issue 7). It starts over (all services, first page, no search words) when the resident
+goes, so the next one finds it ready; a tap rebuilds only a list that changes."""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ class CatalogLoaded(Message):
 
 class GuideScreen(KioskScreen):
     IDLE_FACTOR = 2.0  # reading a list takes time
+    REUSABLE = True  # nothing personal on it; the search words go with the session
 
     def __init__(self) -> None:
         super().__init__()
@@ -55,7 +60,9 @@ class GuideScreen(KioskScreen):
         yield Horizontal(*self._category_buttons(), id="guide-categories")
         yield TLabel("guide.offline", id="guide-offline", classes="message")
         yield TLabel("guide.empty", id="guide-empty", classes="hint")
-        yield Vertical(id="guide-list")
+        # The first page is built here, not after mounting: it is in the first frame.
+        first = self.matching()[: self.page_size] if not self.choosing_category() else []
+        yield Vertical(*self._service_buttons(first), id="guide-list")
         with Horizontal(id="guide-pager"):
             yield TButton("guide.all_categories", id="guide-categories-back", classes="pager")
             yield TButton("guide.prev", id="guide-prev", classes="pager")
@@ -65,8 +72,29 @@ class GuideScreen(KioskScreen):
     async def on_mount(self) -> None:
         self.query_one("#guide-offline").display = False
         self.query_one("#guide-empty").display = False
-        await self.show_services()
+        await self.show_services()  # the list is built already: the pager and the rest
         self._refresh_catalog()
+
+    def reuse(self) -> None:
+        super().reuse()
+        self.query_one("#guide-offline").display = False
+        self._start_over()
+        self._refresh_catalog()
+
+    def forget_resident(self) -> None:
+        self._start_over()
+
+    def _start_over(self) -> None:
+        """All services, first page, no search words: as the next resident finds it."""
+        if (self.query_text, self.category, self.page, self.category_page) == ("", None, 0, 0):
+            return
+        self.query_text, self.category, self.page, self.category_page = "", None, 0, 0
+        if self.is_mounted:  # else on_mount shows it so
+            self.run_worker(self._show_all(), group="guide-start-over")
+
+    async def _show_all(self) -> None:
+        await self.show_categories()
+        await self.show_services()
 
     async def on_resize(self) -> None:
         await self._fit_page()
@@ -102,9 +130,17 @@ class GuideScreen(KioskScreen):
             await self.show_services(self.page)
 
     def retranslate(self) -> None:
-        self.run_worker(self._retranslate(), group="guide-retranslate", exclusive=True)
+        # The same buttons in the new language; 长辈模式 (on or off) pages them differently.
+        language = self.language
+        names = {f"cat-{c.code}": c.name(language) for c in self.categories()}
+        names.update(
+            (f"svc-{s.code}", s.name(language)) for s in self.services.catalog.all_services()
+        )
+        for button in self.query(".category, .service").results(Button):
+            button.label = names.get(button.id or "", button.label)
+        self.run_worker(self._refit(), group="guide-retranslate", exclusive=True)
 
-    async def _retranslate(self) -> None:
+    async def _refit(self) -> None:
         await self.show_categories()
         await self.show_services(self.page)
 
@@ -127,8 +163,10 @@ class GuideScreen(KioskScreen):
     async def show_categories(self) -> None:
         async with self._rebuild:
             bar = self.query_one("#guide-categories", Horizontal)
-            await bar.remove_children()
-            await bar.mount_all(self._category_buttons())
+            buttons = self._category_buttons()
+            if [b.id for b in bar.query_children(Button)] != [b.id for b in buttons]:
+                await bar.remove_children()
+                await bar.mount_all(buttons)
         for button in bar.query(Button):
             button.set_class(button.name == self.category, "-chosen")
 
@@ -154,12 +192,10 @@ class GuideScreen(KioskScreen):
         self.page = min(max(page, 0), pages - 1)
         shown = services[self.page * self.page_size : (self.page + 1) * self.page_size]
         box = self.query_one("#guide-list", Vertical)
-        async with self._rebuild:
-            await box.remove_children()
-            await box.mount_all(
-                Button(s.name(self.language), name=s.code, id=f"svc-{s.code}", classes="service")
-                for s in shown
-            )
+        async with self._rebuild:  # a new list only when it changes (a tap, a resize)
+            if [b.name for b in box.query_children(Button)] != [s.code for s in shown]:
+                await box.remove_children()
+                await box.mount_all(self._service_buttons(shown))
         self.query_one("#guide-empty").display = not services
         self.query_one("#guide-page", Static).update(f"{self.page + 1} / {pages}")
         self.query_one("#guide-prev").disabled = self.page == 0
@@ -173,6 +209,12 @@ class GuideScreen(KioskScreen):
             self.call_after_refresh(
                 lambda: self.run_worker(self._fit_page(), group="guide-fit", exclusive=True)
             )
+
+    def _service_buttons(self, shown: list[Service]) -> list[Button]:
+        return [
+            Button(s.name(self.language), name=s.code, id=f"svc-{s.code}", classes="service")
+            for s in shown
+        ]
 
     async def _show_category_page(self) -> None:
         count = len(self.services.catalog.categories)

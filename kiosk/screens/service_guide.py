@@ -15,6 +15,7 @@ from kiosk.widgets.pagedtext import PagedText
 
 class ServiceGuideScreen(KioskScreen):
     IDLE_FACTOR = 3.0  # residents read guides slowly; do not time them out mid-sentence
+    REUSABLE = True  # the app sets `service` and shows it again: nothing personal on it
 
     def __init__(self, service: Service) -> None:
         super().__init__()
@@ -23,10 +24,9 @@ class ServiceGuideScreen(KioskScreen):
     def compose_body(self) -> ComposeResult:
         yield Static(id="service-title", classes="title")
         yield PagedText(id="service-guide-box", body_id="service-guide")
-        if self.service.action is Action.GUIDE_ONLY:
-            yield TLabel("guide.counter_only", classes="hint")
-        else:
-            yield TButton("guide.start", id="service-start", classes="action", variant="success")
+        # Both, one shown (`retranslate`): the same screen shows the next service too.
+        yield TLabel("guide.counter_only", id="service-counter-only", classes="hint")
+        yield TButton("guide.start", id="service-start", classes="action", variant="success")
 
     def on_button_pressed(self, event: TButton.Pressed) -> None:
         if event.button.id == "service-start":
@@ -36,8 +36,15 @@ class ServiceGuideScreen(KioskScreen):
     def on_mount(self) -> None:
         self.retranslate()
 
+    def reuse(self) -> None:
+        super().reuse()
+        self.retranslate()
+
     def retranslate(self) -> None:
         language = self.kiosk.language
+        guide_only = self.service.action is Action.GUIDE_ONLY
+        self.query_one("#service-counter-only").display = guide_only
+        self.query_one("#service-start").display = not guide_only
         self.query_one("#service-title", Static).update(self.service.name(language))
         guide = self.service.guide_in(language)
         sections = (

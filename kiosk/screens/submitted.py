@@ -25,6 +25,9 @@ class Printed(Message):
 
 
 class SubmittedScreen(KioskScreen):
+    REUSABLE = True  # filled from the session on each showing, emptied when the resident goes
+    submission: Submission | None = None
+
     def compose_body(self) -> ComposeResult:
         yield TLabel("submitted.title", classes="title")
         yield Static(id="submitted-ref", classes="who")
@@ -38,10 +41,30 @@ class SubmittedScreen(KioskScreen):
             )
 
     def on_mount(self) -> None:
+        self._show_submission()
+
+    def reuse(self) -> None:
+        super().reuse()
+        self._show_submission()
+
+    def _show_submission(self) -> None:
         self.submission = self.session.submission
         assert self.submission is not None, "the receipt step follows a submission"
+        self._show_printing("submitted.printing")
         self.show_ref()
         self._print(self.submission)
+
+    def _show_printing(self, key: str) -> None:
+        label = self.query_one("#submitted-print", TLabel)
+        label.i18n_key, label.i18n_values = key, {}  # said by the step's prompt, not again
+        label.retranslate()
+
+    def forget_resident(self) -> None:
+        self.submission = None
+        if not self.is_mounted:
+            return
+        self.query_one("#submitted-ref", Static).update("")
+        self._show_printing("submitted.printing")
 
     def show_ref(self) -> None:
         s = self.submission
@@ -66,8 +89,9 @@ class SubmittedScreen(KioskScreen):
         self.post_message(Printed(submission, outcome))
 
     def on_printed(self, message: Printed) -> None:
-        if not self.is_attached:  # the resident left before the answer came
-            return
+        shown = self.submission
+        if not self.is_attached or shown is None or shown.key != message.submission.key:
+            return  # the resident left before the answer came
         self.submission = message.submission
         self.show_ref()
         self.query_one("#submitted-print", TLabel).set_key(f"submitted.{message.outcome}")

@@ -156,6 +156,10 @@ class StepIndicator(Static):
     def on_mount(self) -> None:
         self.retranslate()
 
+    def show(self, journey: Journey) -> None:
+        self.journey = journey
+        self.retranslate()
+
     def retranslate(self) -> None:
         language = host(self).language
         text = Text()
