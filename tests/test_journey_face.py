@@ -12,8 +12,6 @@ import pytest
 from kiosk.app import KioskApp
 from kiosk.offline.crypto import Sealed, load_private_key, open_sealed
 from kiosk.screens.form import FormScreen
-from kiosk.screens.record import RecordScreen
-from kiosk.screens.submitted import SubmittedScreen
 from tests.conftest import FACE, MakeApp, config_for, wait_until
 from tests.journey_helpers import begin_with_id_card
 
@@ -28,22 +26,18 @@ def app(tmp_path: Path, make_app: MakeApp) -> KioskApp:
 async def test_record_is_printed_after_the_platform_verified_the_face(app: KioskApp) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
         touch = await begin_with_id_card(app, pilot, "SB001")
-        await touch.until(lambda: isinstance(app.screen, FormScreen), timeout=40)
+        await touch.until(lambda: isinstance(app.screen, FormScreen), timeout_s=40)
         assert app.session.verification_id
         assert app.session.face_jpeg is None  # sent and dropped
         await touch.tap("Button.option")
         await touch.tap("#form-next")
-        await wait_until(pilot, lambda: isinstance(app.screen, RecordScreen), timeout=40)
-        screen = app.screen
-        await wait_until(
-            pilot, lambda: "证明已打印" in str(screen.query_one("#record-status").render())
-        )
+        await touch.until(lambda: "证明已打印" in touch.text("RecordScreen #record-status"), 40)
 
 
 async def test_application_offline_carries_the_face_sealed(app: KioskApp) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
         touch = await begin_with_id_card(app, pilot, "SB002", offline=True)
-        await touch.until(lambda: isinstance(app.screen, FormScreen), timeout=40)
+        await touch.until(lambda: isinstance(app.screen, FormScreen), timeout_s=40)
         await touch.tap("Button.option")
         await touch.tap("#field-phone")
         await touch.digits("13800001111")
@@ -51,7 +45,7 @@ async def test_application_offline_carries_the_face_sealed(app: KioskApp) -> Non
         await touch.tap("#form-next")
         await touch.until(lambda: type(app.screen).__name__ == "ReviewScreen")
         await touch.tap("#review-submit")
-        await wait_until(pilot, lambda: isinstance(app.screen, SubmittedScreen))
+        await touch.until(lambda: "回执已打印" in touch.text("SubmittedScreen #submitted-print"))
         submission = app.screen.submission
         assert app.session.face_jpeg is None  # queued sealed: the terminal drops it
 

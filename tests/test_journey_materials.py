@@ -51,7 +51,7 @@ async def test_application_with_two_pages_from_the_document_camera(app: KioskApp
         for index in (0, 1, 0):  # the first page is retaken (重拍)
             await touch.tap(f"#material-take-{index}")
             state = screen.query_one(f"#material-state-{index}")
-            await touch.until(lambda state=state: "已拍摄" in str(state.render()), timeout=60)
+            await touch.until(lambda state=state: "已拍摄" in str(state.render()), timeout_s=60)
         assert "重拍" in str(screen.query_one("#material-take-0").label)
         assert str(screen.query_one("#materials-preview").render()).count("▀") > 100  # preview
         pages = dict(app.session.materials.pages)
@@ -72,7 +72,7 @@ async def test_application_with_two_pages_from_the_document_camera(app: KioskApp
         if offline:
             assert outbox.pending_count() == 1  # sealed, waiting for the network
             return
-        await touch.until(lambda: outbox.reference_for(key) is not None, timeout=30)
+        await touch.until(lambda: outbox.reference_for(key) is not None, timeout_s=30)
         arrived = app.services._embedded.server.storage.materials_of(key)
         assert [(m["name"], m["sha256"]) for m in arrived] == [
             (name, hashlib.sha256(pages[name].jpeg).hexdigest()) for name in names
@@ -120,14 +120,14 @@ async def test_one_material_from_the_phone_one_from_the_document_camera(app: Kio
         assert "手机" in str(state.render())  # arrived here
         await touch.tap("#material-take-0")
         first = screen.query_one("#material-state-0")
-        await touch.until(lambda: "已拍摄" in str(first.render()), timeout=60)
+        await touch.until(lambda: "已拍摄" in str(first.render()), timeout_s=60)
         key = app.session.transaction_key
         await touch.tap("#materials-next")
         await touch.until(lambda: touch.screen_is("ReviewScreen"))
         await touch.tap("#review-submit")
         await touch.until(lambda: touch.screen_is("SubmittedScreen"))
         outbox = app.services.outbox
-        await touch.until(lambda: outbox.reference_for(key) is not None, timeout=30)
+        await touch.until(lambda: outbox.reference_for(key) is not None, timeout_s=30)
         storage = app.services._embedded.server.storage
         assert [m["name"] for m in storage.materials_of(key)] == ["户口簿"]
         linked = storage.uploads_of_application(key)
