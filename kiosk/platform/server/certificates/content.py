@@ -239,6 +239,7 @@ def _marriage(resident: Resident, options: Mapping[str, str], now: datetime) -> 
     if not purpose or len(purpose) > 40:
         raise CertificateRequestError("purpose must be 1 to 40 characters")
     married = _seed(resident, "marriage") % 2 == 0 and resident.birth_date < "2000"
+    rows: tuple[tuple[str, ...], ...]
     if married:
         rows = (("结婚登记", f"{CITY}民政局婚姻登记处", f"{int(resident.birth_date[:4]) + 27}年"),)
         status = "已婚（有结婚登记记录）"
