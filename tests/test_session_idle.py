@@ -84,6 +84,25 @@ async def test_countdown_then_continue(kiosk_config: KioskConfig, clock: FakeClo
         assert app.session is session  # same resident carries on
 
 
+async def test_a_tick_before_the_countdown_is_drawn_keeps_the_session(
+    kiosk_config: KioskConfig, clock: FakeClock
+) -> None:
+    """On a busy terminal the next inactivity tick can come before the countdown screen is
+    composed: the resident keeps the session and sees the later count."""
+    app = KioskApp(kiosk_config, clock=clock, start_services=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.click("#lang-zh-Hans")
+        session = app.session
+        clock.advance(kiosk_config.ui.idle_timeout_s + 1)
+        app.check_inactivity()  # pushes the countdown; not composed before the loop runs
+        clock.advance(3)
+        app.check_inactivity()
+        await pilot.pause()
+        assert app.session is session and isinstance(app.screen, CountdownScreen)
+        left = int(kiosk_config.ui.countdown_s) - 4
+        assert f"{left} 秒后将自动退出" in str(app.screen.query_one("#countdown-text").render())
+
+
 async def test_expiry_wipes_the_resident_from_memory_and_screen(
     kiosk_config: KioskConfig, clock: FakeClock
 ) -> None:

@@ -24,7 +24,9 @@ class CountdownScreen(ModalScreen[None]):
     def set_seconds(self, seconds: int) -> None:
         if seconds != self._seconds:
             self._seconds = seconds
-            self.query_one("#countdown-text", TLabel).set_key("idle.body", s=seconds)
+            # A tick may come before the screen is composed (a busy loop): compose shows it.
+            for label in self.query("#countdown-text").results(TLabel):
+                label.set_key("idle.body", s=seconds)
 
     @property
     def seconds(self) -> int:
