@@ -8,8 +8,9 @@ $KIOSK_MARKS_FD, one line each, so the test knows when to take the terminal away
   mid-print       the printer has the receipt's bytes and has not confirmed it yet
 
   frozen / thawed  (STAGE "freeze", on SIGUSR1) the UI loop blocked for FREEZE_S, and after
+  serving          (STAGE "serve") every device and the platform are up
 
-STAGE is "journey", "print" or "freeze". The process then idles until it is stopped.
+STAGE is "journey", "print", "freeze" or "serve". The process then idles until it is stopped.
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ async def journey(pilot: Pilot[int]) -> None:
         return
     try:
         await resident.services_up()
+        if sys.argv[1] == "serve":
+            mark("serving")
+            return
         await pilot.click("#lang-zh-Hans")
         await resident.open_service()
         await resident.identify()

@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from kiosk.children import spawn
+
 log = logging.getLogger(__name__)
 
 SYSTEM_SERVER_BIN = Path("/usr/lib/cups")
@@ -127,7 +129,8 @@ class PrivateCupsd:
         conf, files = self._write_config()
         cupsd = shutil.which("cupsd") or "/usr/sbin/cupsd"
         log_file = open(self.root / "log" / "cupsd.out", "ab")  # noqa: SIM115 - the child keeps it
-        self._proc = subprocess.Popen(
+        # Stopped with the kiosk even if it is killed hard (kiosk/children.py).
+        self._proc = spawn(
             [cupsd, "-f", "-c", str(conf), "-s", str(files)],
             stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )  # fmt: skip
