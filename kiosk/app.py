@@ -24,6 +24,7 @@ from textual.message_pump import active_message_pump
 from textual.screen import Screen
 from textual.widgets import Button
 
+from kiosk import workers
 from kiosk.config import KioskConfig
 from kiosk.devices.base import DeviceEvent, EventKind
 from kiosk.display.font import detect
@@ -150,7 +151,9 @@ class KioskApp(App[int], inherit_bindings=False):
         self.theme = "kiosk-elder" if self.elder else "kiosk"
         if self.elder:
             self._switch_font(self.config.ui.elder_font_size)
-        self.lifecycle.bind(self._stop_for, asyncio.get_running_loop().call_soon_threadsafe)
+        loop = asyncio.get_running_loop()
+        workers.install(loop)  # thread workers on a pool started in full: threads stay constant
+        self.lifecycle.bind(self._stop_for, loop.call_soon_threadsafe)
         self.push_screen(HomeScreen())
         self.set_interval(0.5, self.check_inactivity, name="inactivity")
         self.set_interval(3, self.refresh_status, name="status")

@@ -18,11 +18,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from kiosk.soak.run import SoakReport, run_soak
+    from kiosk.soak.run import SoakReport, Usage, run_soak
 
     def progress(done: int, report: SoakReport) -> None:
-        if not args.json and done % 100 == 0:
-            print(f"{done} sessions", file=sys.stderr, flush=True)
+        if not args.json and done % 100 == 0:  # the trend, should a long run be cut short
+            now = Usage.now()
+            print(f"{done} sessions: RSS {now.rss_mib:.1f} MiB, threads {now.threads}, "
+                  f"fds {now.fds}", file=sys.stderr, flush=True)  # fmt: skip
 
     report = run_soak(args.sessions, args.warmup, progress=progress)
     problems = report.check()

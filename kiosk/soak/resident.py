@@ -8,6 +8,8 @@ early once the app stops (its terminal may be taken away mid-step): AppStopped.
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -114,18 +116,18 @@ class Resident:
         ends. The inactivity clock is moved on rather than waited for; moved again if the
         card's removal reached the app after it moved (that counts as activity)."""
         await self.take_card()
-        for _ in range(5):
+        # Retried until the resident's timeout, not a count: on a loaded machine a check
+        # can take longer than one 3 s attempt.
+        deadline = time.monotonic() + self.timeout_s
+        while not self.app.screen.query("#countdown-continue") and self.app.session is not None:
+            if time.monotonic() > deadline:
+                raise TimeoutError("no countdown after the resident left")
             clock.advance(self.app.idle.timeout + 1)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await self.until(lambda: self.app.screen.query("#countdown-continue"), "", 3.0)
-                break
-            except TimeoutError:
-                continue
-        for _ in range(5):
+        while self.app.session is not None:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the session did not end on timeout")
             clock.advance(self.app.idle.countdown + 1)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await self.until(lambda: self.app.session is None, "", 3.0)
-                return
-            except TimeoutError:
-                continue
-        raise TimeoutError("the session did not end on timeout")

@@ -13,6 +13,7 @@ import asyncio
 import gc
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -41,6 +42,7 @@ class Usage:
     rss_mib: float
     threads: int
     fds: int
+    thread_names: list[str] = field(default_factory=list)  # Python's threads: who grew
 
     @classmethod
     def now(cls) -> Usage:
@@ -51,6 +53,7 @@ class Usage:
             rss_pages * os.sysconf("SC_PAGE_SIZE") / MIB,
             len(os.listdir("/proc/self/task")),
             len(os.listdir("/proc/self/fd")),
+            sorted(t.name for t in threading.enumerate()),
         )
 
 
@@ -79,7 +82,9 @@ class SoakReport:
             if self.rss_growth_mib > RSS_GROWTH_LIMIT_MIB:
                 found.append(f"RSS grew {self.rss_growth_mib:.1f} MiB after warm-up")
             if self.after.threads > self.before.threads:
-                found.append(f"threads {self.before.threads} -> {self.after.threads}")
+                new = sorted(set(self.after.thread_names) - set(self.before.thread_names))
+                found.append(f"threads {self.before.threads} -> {self.after.threads} (new: "
+                             f"{', '.join(new) or 'not Python threads'})")  # fmt: skip
             if self.after.fds > self.before.fds:
                 found.append(f"open fds {self.before.fds} -> {self.after.fds}")
         if self.delivered != self.submitted:
