@@ -16,6 +16,7 @@ from kiosk.screens.countdown import CountdownScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.session import IdlePhase, IdleTimer
 from tests.conftest import FakeClock, wait_until
+from tests.touch import Touch
 
 # Synthetic resident (not a real person); the ID number's check digit is valid.
 NAME = "测试长者"
@@ -91,8 +92,9 @@ async def test_a_tick_before_the_countdown_is_drawn_keeps_the_session(
     composed: the resident keeps the session and sees the later count."""
     app = KioskApp(kiosk_config, clock=clock, start_services=False)
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.click("#lang-zh-Hans")
+        await Touch(app, pilot).tap("#lang-zh-Hans")
         session = app.session
+        assert session is not None
         clock.advance(kiosk_config.ui.idle_timeout_s + 1)
         app.check_inactivity()  # pushes the countdown; not composed before the loop runs
         clock.advance(3)
