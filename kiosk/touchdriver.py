@@ -25,9 +25,11 @@ from textual.app import App
 from textual.css.query import NoMatches
 from textual.errors import NoWidget
 from textual.geometry import Offset, Region
+from textual.screen import Screen
 from textual.widget import Widget
 
 from kiosk.devices.idcard.synthetic import CardType
+from kiosk.resident.service import Action
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
@@ -171,6 +173,32 @@ class TouchDriver:
                 kind(None, x, y, 0, 0, 1, False, False, False, screen_x=x, screen_y=y)
             )
         return Offset(x, y)
+
+    async def timed(self, start: Callable[[], object], screen_name: str) -> float:
+        """Seconds from `start()` until a screen named `screen_name` has been painted (its
+        first compositor refresh): what the resident waits for after a touch."""
+        painted = asyncio.Event()
+
+        def on_screen(screen: Screen[object]) -> None:
+            if type(screen).__name__ == screen_name:
+                screen.call_after_refresh(painted.set)
+
+        self.app.screen_change_signal.subscribe(self.app, on_screen, immediate=True)
+        try:
+            began = time.perf_counter()
+            start()
+            await asyncio.wait_for(painted.wait(), 30)
+            return time.perf_counter() - began
+        finally:
+            self.app.screen_change_signal.unsubscribe(self.app)
+
+    async def tap_until_painted(self, selector: str, screen_name: str) -> float:
+        """A raw touch once the target can take it, timed until the next screen is painted
+        (no wait for the touch to be handled: that is what is timed)."""
+        widget = await self.wait_touchable(selector)
+        self.taps += 1
+        self.log.append(selector)
+        return await self.timed(lambda: self.post_touch(widget.region), screen_name)
 
     async def handled(self, widget: Widget) -> None:
         """Wait until the touch posted last has gone through: the app turned it into a Click
@@ -330,3 +358,41 @@ class KioskTouch(TouchDriver):
                 raise RuntimeError(f"no touch answer for {item.name} ({kind})")
             await self.until(on_form, what=f"back on the form after {item.name}")
 
+    async def visit_from_home(self, code: str) -> None:
+        """A resident at the home screen places the ID card ("it is me": identified at once)
+        and gets service `code` printed: the quick button where it is offered, else 更多服务
+        and the guide; the face check, the form by taps, 提交 for an application; until the
+        certificate or the receipt is printed. The taps are counted from the card placed."""
+        await self.until(lambda: self.screen_is("HomeScreen"), what="the home screen")
+        await self.place_card()
+        await self.until(lambda: self.touchable("IdCardScreen #idcard-continue"),
+                         what="identified by the card on the home screen")  # fmt: skip
+        if self.app.screen.query(f"#quick-{code}"):
+            await self.tap(f"#quick-{code}")
+        else:
+            await self.tap("#idcard-continue", lambda: self.screen_is("GuideScreen"), "the guide")
+            service = self.service(code)
+            await self.page_to(f"#cat-{service.category}", "Button.category")
+            await self.tap(f"#cat-{service.category}")
+            await self.page_to(f"#svc-{code}", "Button.service")
+            await self.tap(f"#svc-{code}", lambda: self.screen_is("ServiceGuideScreen"), code)
+            await self.tap("#service-start")
+        # the face check runs by itself (a live record waits for the platform's word)
+        await self.until(lambda: self.app.screen.query("FormScreen #form-next"), 60, "the form")
+        await self.answer_form()
+        await self.tap("#form-next")
+        if self.service(code).action is Action.PRINT_RECORD:
+            await self.until(lambda: "证明已打印" in self.text("RecordScreen #record-status"),
+                             60, "the certificate printed")  # fmt: skip
+        else:
+            await self.tap("#review-submit", lambda: self.screen_is("SubmittedScreen"))
+            await self.until(lambda: "回执已打印" in self.text("#submitted-print"), 60,
+                             "the receipt printed")  # fmt: skip
+
+    async def leave_with_card(self) -> None:
+        """After a printed result: take the card, 完成; the session ends on the home screen."""
+        await self.take_card()
+        done = "#record-done" if self.screen_is("RecordScreen") else "#submitted-done"
+        await self.tap(done)
+        await self.until(lambda: self.screen_is("HomeScreen") and self.app.session is None,
+                         what="the session ended, home")  # fmt: skip
