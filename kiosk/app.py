@@ -250,11 +250,27 @@ class KioskApp(App[int], inherit_bindings=False):
 
     # --- input and the resident's session --------------------------------------------
     async def on_event(self, event: events.Event) -> None:
-        # Only the touch itself: the copy that bubbles back up from the widget comes after
-        # the tap was handled, and would start a session after 返回首页 ended one.
-        if isinstance(event, events.Key | events.MouseDown | events.Paste) and not event.is_forwarded:
+        if isinstance(event, events.Key | events.MouseDown | events.Paste) and not (
+            self._copy_of_a_counted_touch(event)
+        ):
             self.note_activity()
         await super().on_event(event)
+
+    _touch_counted: tuple[float, float] | None = None
+
+    def _copy_of_a_counted_touch(self, event: events.Event) -> bool:
+        """A touch reaches the app twice: as the terminal driver posts it, and as the copy
+        that bubbles back from the widget once the tap was handled (after 返回首页 ended the
+        session, that copy would start a new one). Count the first only; a copy alone still
+        counts (Textual's Pilot forwards its clicks straight to the screen)."""
+        if not isinstance(event, events.MouseDown):
+            return False
+        spot = (event.screen_x, event.screen_y)
+        if event.is_forwarded and spot == self._touch_counted:
+            self._touch_counted = None
+            return True
+        self._touch_counted = None if event.is_forwarded else spot
+        return False
 
     def note_activity(self) -> None:
         if self.session is None:
