@@ -119,7 +119,7 @@ async def _latency(quick: bool) -> list[BenchResult]:
 TAPS_GOAL = 5  # from the card placed to a printed result, nothing keyed
 
 
-async def _taps() -> list[BenchResult]:
+async def taps_from_card() -> list[BenchResult]:
     """Each of the five most used services from the home screen with the card placed."""
     from kiosk.app import KioskApp
     from kiosk.config import load_config
@@ -238,7 +238,7 @@ def run(quick: bool) -> Iterable[BenchResult]:
     except Exception as exc:  # said plainly, and the other figures still come
         yield BenchResult("ui.journey_failed", 0.0, "", note=f"{type(exc).__name__}: {exc}")
     try:
-        yield from asyncio.run(_taps())
+        yield from asyncio.run(taps_from_card())
     except Exception as exc:
         yield BenchResult("ui.taps_failed", 0.0, "", note=f"{type(exc).__name__}: {exc}")
     yield from asyncio.run(_memory(quick))
