@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 APPLY_SERVICE = "SB002"  # 社会保障卡补换领: card identity, a reason and a phone number
 QUICK_SERVICE = "SB004"  # card identity and a phone number only (the soak's application)
-PHONE = "13800001111"  # synthetic
 
 
 class Clock(Protocol):
@@ -75,15 +74,9 @@ class Resident:
         await self.until(lambda: not self.app.screen.query("#home-idcard"), "left home")
 
     async def fill_form(self) -> None:
-        """The first choice of a choice, and the phone number (the on-screen pad), where the
-        form asks for them; the card fields are filled from the card."""
-        await self.until(lambda: self.app.screen.query("#form-next"), "form")
-        if self.app.screen.query("Button.option"):
-            await self.tap("Button.option")
-        if self.app.screen.query("#field-phone"):
-            await self.tap("#field-phone")
-            await self.touch.digits(PHONE)
-            await self.until(lambda: self.app.screen.query("#form-next"), "back on the form")
+        """Every field the resident answers, by taps (the phone number on the on-screen pad);
+        the card fields are filled from the card."""
+        await self.touch.answer_form()
 
     async def submit(self) -> Submitted:
         """Review and submit; returns what the resident is shown once it is in."""
