@@ -217,6 +217,23 @@ def test_records_need_a_verification_of_that_resident_at_that_terminal(platform,
     refused(hall, DEMO_ID_NUMBER)
 
 
+def test_the_profile_is_given_only_for_the_resident_verified_at_that_terminal(hall, village):
+    def refused(client: PlatformClient, number: str, verification: str | None = None) -> None:
+        with pytest.raises(PlatformRejected) as info:
+            client.profile(number, verification_id=verification)
+        assert (info.value.status, info.value.code) == (403, "verification_required")
+
+    hall.forget_verifications()
+    refused(hall, DEMO_ID_NUMBER)  # nobody verified yet
+    refused(hall, UNKNOWN_RESIDENT)  # the very same answer: no probing who exists
+    verification = hall.verify_identity(id_number=DEMO_ID_NUMBER, face_jpeg=demo_jpeg())[
+        "verification_id"]  # fmt: skip
+    assert hall.profile(DEMO_ID_NUMBER).phone == "13800000901"  # residents.json, invented
+    refused(hall, OTHER_RESIDENT, verification)  # bound to the resident
+    refused(village, DEMO_ID_NUMBER, verification)  # bound to the terminal
+    hall.forget_verifications()
+
+
 def test_verification_answers_alike_for_unknown_invalid_and_known_residents(hall):
     answers = [
         hall.verify_identity(id_number=number, face_jpeg=demo_jpeg(face=face))

@@ -306,6 +306,14 @@ class PlatformClient:
         response = self.request("GET", f"{path}?months={int(months)}", headers=headers)
         return self._parse(s.Record, response).model_dump()
 
+    def profile(self, id_number: str, *, verification_id: str | None = None) -> s.Profile:
+        """What the platform has on file for this resident (a phone number), to offer
+        prefilled. Needs a live verification of this resident at this terminal."""
+        verification_id = verification_id or self.verification_for(id_number)
+        headers = {HEADER_VERIFICATION: verification_id} if verification_id else None
+        path = f"/v1/residents/{resident_id_hash(id_number)}/profile"
+        return self._parse(s.Profile, self.request("GET", path, headers=headers))
+
     def progress(self, reference: str, *, verification_id: str | None = None) -> dict[str, Any]:
         """Progress by platform reference or by the terminal's local_ref from a receipt: of an
         application this terminal submitted, or of the resident the verification is for."""

@@ -26,7 +26,7 @@ _UPLOAD_CONTENT = {t: {"schema": {"type": "string", "format": "binary"}}
                    for t in ("image/jpeg", "image/png", PDF)}  # fmt: skip
 
 _RESPONSE_MODELS: list[type[BaseModel]] = [
-    s.ErrorBody, s.Health, s.BatchResponse, s.Catalog, s.VerifyResult, s.Record,
+    s.ErrorBody, s.Health, s.BatchResponse, s.Catalog, s.VerifyResult, s.Record, s.Profile,
     s.Progress, s.Ticket, s.HeartbeatResponse, s.PublicKey, s.CertificateIssued, s.Verification,
     s.UploadSession, s.UploadSessionStatus,
 ]  # fmt: skip
@@ -48,6 +48,10 @@ ROUTES: list[tuple[str, str, str, str, str | None, str | None, tuple[int, ...], 
     ("get", "/v1/residents/{id_hash}/records/{record_type}", "record",
      "A resident's record, e.g. social insurance contributions; needs X-Verification-Id of a "
      "verification of this resident at this terminal", None, "Record", (403, 404, 422), True),
+    ("get", "/v1/residents/{id_hash}/profile", "profile",
+     "What is on file for the resident (a phone number), to offer prefilled; needs "
+     "X-Verification-Id of a verification of this resident at this terminal", None, "Profile",
+     (403, 404), True),
     ("get", "/v1/applications/{reference}", "progress",
      "Progress of an application by platform reference or terminal local_ref: only one this "
      "terminal submitted, or (X-Verification-Id) the verified resident's", None, "Progress", (404,), True),
@@ -160,8 +164,9 @@ def build_document() -> dict[str, Any]:
         if op_id == "record":
             params.append({"name": "months", "in": "query", "required": False,
                            "schema": {"type": "integer", "minimum": 1, "maximum": 60, "default": 12}})  # fmt: skip
-        if op_id in ("record", "progress"):
-            params.append({"name": "X-Verification-Id", "in": "header", "required": op_id == "record",
+        if op_id in ("record", "profile", "progress"):
+            params.append({"name": "X-Verification-Id", "in": "header",
+                           "required": op_id in ("record", "profile"),
                            "schema": {"type": "string", "maxLength": 128}})  # fmt: skip
         if op_id == "catalog":
             params.append({"name": "If-None-Match", "in": "header", "required": False,

@@ -195,6 +195,13 @@ class Column(Model):
     label_en: str
 
 
+class Profile(Model):
+    """What the platform has on file for a verified resident, for the terminal to offer
+    prefilled (the resident confirms it with one tap instead of keying it)."""
+
+    phone: str | None = Field(None, description="mobile phone number on file, if any")
+
+
 class Record(Model):
     record_type: RecordType
     title_zh: str

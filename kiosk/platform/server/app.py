@@ -181,6 +181,7 @@ class PlatformServer:
                 signed(self.record),
                 methods=["GET"],
             ),
+            Route("/v1/residents/{id_hash}/profile", signed(self.profile), methods=["GET"]),
             Route("/v1/applications/{reference}", signed(self.progress), methods=["GET"]),
             Route("/v1/queue/tickets", signed(self.issue_ticket), methods=["POST"]),
             Route("/v1/heartbeat", signed(self.heartbeat), methods=["POST"]),
@@ -437,6 +438,19 @@ class PlatformServer:
         if resident is None:
             return error(404, "unknown_resident", "no resident with this id_hash")
         return JSONResponse(self.demo.record(resident, record_type, int(raw_months)))
+
+    async def profile(self, request: Request, terminal_id: str, body: bytes) -> Response:
+        """What is on file for the resident this terminal has just verified, and for no one
+        else: the same check as a record."""
+        id_hash = request.path_params["id_hash"]
+        if self._verified_resident(request, terminal_id) != id_hash:
+            return error(403, "verification_required",
+                         f"verify the resident at this terminal first ({HEADER_VERIFICATION})")  # fmt: skip
+        resident = self.demo.by_hash.get(id_hash)
+        if resident is None:
+            return error(404, "unknown_resident", "no resident with this id_hash")
+        phone = resident.data.get("phone")
+        return JSONResponse({"phone": phone if isinstance(phone, str) else None})
 
     async def progress(self, request: Request, terminal_id: str, body: bytes) -> Response:
         reference = request.path_params["reference"]
