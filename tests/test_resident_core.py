@@ -19,6 +19,7 @@ from kiosk.resident.rating import (
     Rating,
     Satisfaction,
     from_province,
+    levels_for,
     to_province,
 )
 from kiosk.resident.service import InputKind, Service
@@ -90,6 +91,9 @@ def test_rating_codes_follow_gb_t_39046_and_map_to_a_reversed_province() -> None
         assert from_province(to_province(level, REVERSED), REVERSED) is level
     with pytest.raises(ValueError):
         from_province(6, REVERSED)
+    # 长辈模式's two questions reach every code, each once, at most four choices at a time
+    good, bad = levels_for(True), levels_for(False)
+    assert [int(s) for s in good] == [1, 2, 3] and [int(s) for s in bad] == [4, 5]
     item = Rating(Satisfaction.DISSATISFIED, "SB002", "ZW1", ("503",)).item()
     assert item["level"] == 4 and item["channel"] == "政务大厅其他终端" and item["scale"]
     with pytest.raises(ValueError):  # a 差评 says why

@@ -70,6 +70,17 @@ async def submitted(pilot: Pilot[int]) -> None:
     await wait_until(pilot, lambda: "打印" not in str(status.render()) or "失败" in str(status.render()))
 
 
+async def rating_why(pilot: Pilot[int]) -> None:
+    """A low rating asks why (in 长辈模式 after 不满意 first, the reasons three at a time)."""
+    await after_submit(pilot, Step.RATING, "#rating-levels")
+    app = pilot.app
+    assert isinstance(app, KioskApp)
+    if app.elder:
+        await tap(pilot, "#coarse-bad")
+    await tap(pilot, "#level-4")
+    await wait_until(pilot, lambda: app.screen.query_one("#rating-indicators").display)
+
+
 def by_taps(*selectors: str) -> Callable[[Pilot[int]], Awaitable[None]]:
     async def run(pilot: Pilot[int]) -> None:
         for selector in selectors:
@@ -136,6 +147,7 @@ SCREENS: dict[str, Callable[[Pilot[int]], Awaitable[None] | None]] = {
     "review": review,
     "submitted": submitted,
     "rating": lambda pilot: after_submit(pilot, Step.RATING, "#rating-levels"),
+    "rating_why": rating_why,
     "scan": lambda pilot: open_scan(pilot),  # 长辈模式 hides its button; the screen stays
     "face": lambda pilot: step_alone(pilot, "SB002", Step.FACE, "#face-status"),
     "record": lambda pilot: step_alone(pilot, "SB001", Step.RECORD, "#record-status"),

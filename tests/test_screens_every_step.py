@@ -34,11 +34,10 @@ RESIDENT = DEMO_FIELDS[CardType.RESIDENT]
 # gives it (masked), and each language's own name on the language switch.
 NAMES = (mask_name(RESIDENT["name"]), *LANGUAGE_LABELS.values())
 ELDER_MAX_CHOICES = 4
-# 好差评 offers the five levels GB/T 39046-2020 defines; leaving one out is not ours to do.
-ELDER_EXCEPTIONS = {"rating": 5}
 # Navigation, not choices of the step: pagers, 下一步 / 提交, 全部分类, the bars.
 NAVIGATION = ("guide-prev", "guide-next", "guide-categories-back", "chrome-", "form-next", "ticket-prev", "ticket-next",
-              "review-submit", "input-cancel", "rating-skip")
+              "review-submit", "input-cancel", "rating-skip", "rating-send", "rating-regroup",
+              "rating-page")
 
 
 @pytest.fixture
@@ -92,8 +91,7 @@ async def check_screen(app: KioskApp, pilot, where: str, found: Findings) -> Non
             found.add(here, f"简体 left: {''.join(left)}")
         if language == "en" and (han := han_characters(text, NAMES)):
             found.add(here, f"Han in English: {''.join(sorted(han))}")
-        limit = ELDER_EXCEPTIONS.get(where, ELDER_MAX_CHOICES)
-        if app.elder and len(step := step_choices(app)) > limit:
+        if app.elder and len(step := step_choices(app)) > ELDER_MAX_CHOICES:
             found.add(here, f"{len(step)} choices: {step}")
         if app.elder and len(bar := choices(app, "BottomBar")) > ELDER_MAX_CHOICES:
             found.add(here, f"{len(bar)} buttons in the bottom bar")
@@ -146,6 +144,14 @@ async def walk(app: KioskApp, pilot, check: Callable[[str], Awaitable[None]]) ->
     await touch.tap("#submitted-rate")
     await touch.until(lambda: touch.screen_is("RatingScreen"))
     await check("rating")
+    if app.elder:  # 长辈模式 asks 满意 or 不满意 first, then how much
+        await touch.tap("#coarse-bad")
+        await check("rating, how much")
+    await touch.tap("#level-4")  # 不满意 asks why
+    await check("rating, why")
+    if app.elder:  # the reasons three at a time
+        await touch.tap("#rating-page")
+        await check("rating, more reasons")
     elder = app.elder
     await touch.tap("#chrome-home")
 

@@ -27,6 +27,12 @@ class Satisfaction(IntEnum):
         return self >= Satisfaction.DISSATISFIED
 
 
+def levels_for(satisfied: bool) -> tuple[Satisfaction, ...]:
+    """长辈模式 asks 满意 or 不满意 first, then how much: never more than four choices at once,
+    and every GB/T 39046 code stays reachable."""
+    return tuple(s for s in Satisfaction if s.needs_reason is not satisfied)
+
+
 LABELS_ZH = {
     Satisfaction.VERY_SATISFIED: "非常满意",
     Satisfaction.SATISFIED: "满意",
