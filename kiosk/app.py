@@ -97,6 +97,12 @@ class DeviceEventMessage(Message):
         self.event = event
 
 
+# A kiosk's panel is 1920×1080: up to this many rows a row is at least 36 px (the larger
+# 长辈模式 font gives about 20 rows of ~54 px), else it is ~24 px; the CSS sizes 60 px touch
+# targets in rows from that (App class -large-cells).
+LARGE_CELL_ROWS = 30
+
+
 class KioskApp(App[int], inherit_bindings=False):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = False
@@ -160,6 +166,9 @@ class KioskApp(App[int], inherit_bindings=False):
         if self.lifecycle.watchdog_interval_s:  # pinged from this loop: a frozen loop is seen
             self.set_interval(self.lifecycle.watchdog_interval_s, self.lifecycle.heartbeat)
         self.call_after_refresh(self._first_paint_done)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.height <= LARGE_CELL_ROWS, "-large-cells")
 
     def _first_paint_done(self) -> None:
         # Devices load heavy libraries (cv2, escpos, pyscard); start them only once the

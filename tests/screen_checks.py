@@ -55,6 +55,24 @@ def choices(app: Any, within: str = "#body") -> list[Any]:
     return [w for w in found if _shown(w) and not w.disabled]
 
 
+# The kiosk's panel: 1920×1080, whatever grid the terminal lays on it (64×20 large cells in
+# 长辈模式, so a cell is 30×54 px there).
+PANEL_PX = (1920, 1080)
+
+
+def small_targets(app: Any, minimum_px: float) -> list[str]:
+    """Every shown, enabled button or list item on the screen (the bars included) narrower or
+    lower than `minimum_px` on the panel, with its size in px."""
+    columns, rows = app.size
+    cell_w, cell_h = PANEL_PX[0] / columns, PANEL_PX[1] / rows
+    small = []
+    for widget in choices(app, "*"):
+        width, height = widget.region.width * cell_w, widget.region.height * cell_h
+        if widget.region.area and min(width, height) < minimum_px:
+            small.append(f"{widget.id or widget!r} {width:.0f}×{height:.0f} px")
+    return small
+
+
 def hidden_below_the_fold(app: Any) -> list[str]:
     """Widgets a resident would have to scroll to (or that the screen cuts off): anything
     scrollable with content beyond its viewport, and any shown leaf widget not fully inside

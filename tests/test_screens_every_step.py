@@ -1,6 +1,7 @@
 """Every resident screen, as drawn, in normal mode (120×40) and 长辈模式 (64×20 cells, the grid
 of the larger font): contrast of every colour pair drawn (text ≥ 7:1, frames ≥ 3:1), nothing
-below the fold, at most four choices in 长辈模式, and the language really switched (繁體:
+below the fold, every touch target (the bars' too) ≥ 60 px both ways in 长辈模式 and ≥ 44 px
+otherwise on the 1920×1080 panel, at most four choices in 长辈模式, and the language really switched (繁體:
 nothing OpenCC would still convert; English: no Han characters except names from the card,
 the platform and the language switch itself). The journey is walked by taps."""
 
@@ -25,6 +26,7 @@ from tests.screen_checks import (
     han_characters,
     hidden_below_the_fold,
     screen_text,
+    small_targets,
     unconverted,
 )
 from tests.touch import Touch
@@ -34,6 +36,8 @@ RESIDENT = DEMO_FIELDS[CardType.RESIDENT]
 # gives it (masked), and each language's own name on the language switch.
 NAMES = (mask_name(RESIDENT["name"]), *LANGUAGE_LABELS.values())
 ELDER_MAX_CHOICES = 4
+# Touch targets: ≥ 60×60 in 长辈模式, ≥ 44×44 otherwise (the 适老化 rules for apps).
+MIN_TARGET_PX = {True: 60, False: 44}
 # Navigation, not choices of the step: pagers, 下一步 / 提交, 全部分类, the bars.
 NAVIGATION = ("guide-prev", "guide-next", "guide-categories-back", "chrome-", "form-next", "ticket-prev", "ticket-next",
               "review-submit", "input-cancel", "rating-skip", "rating-send", "rating-regroup",
@@ -86,6 +90,8 @@ async def check_screen(app: KioskApp, pilot, where: str, found: Findings) -> Non
             found.add(here, "contrast " + describe(bad))
         for problem in hidden_below_the_fold(app):
             found.add(here, "below the fold: " + problem)
+        for small in small_targets(app, MIN_TARGET_PX[app.elder]):
+            found.add(here, "target too small: " + small)
         text = screen_text(app)
         if language == "zh-Hant" and (left := unconverted(text, "zh-TW", NAMES)):
             found.add(here, f"简体 left: {''.join(left)}")
