@@ -753,12 +753,20 @@ class KioskApp(App[int], inherit_bindings=False):
                           max_length=64, input_hint="code")  # fmt: skip
         self.push_screen(_load(OTHER_SCREENS["field_input"])(field, ""), done)
 
-    def ask_field(self, service: Service, name: str, done: Callable[[str | None], None]) -> None:
-        """Open the on-screen input for one form field; `done` gets the value (None: cancelled)."""
+    def ask_field(
+        self,
+        service: Service,
+        name: str,
+        done: Callable[[str | None], None],
+        current: str | None = None,
+    ) -> None:
+        """Open the on-screen input for one form field, starting from `current` (by default
+        the answer so far); `done` gets the value (None: cancelled)."""
         field = service.field(name)
         if field is None or self.session is None:
             return
-        current = self.session.answers.get(name, "")
+        if current is None:
+            current = self.session.answers.get(name, "")
         self.push_screen(_load(OTHER_SCREENS["field_input"])(field, current), done)
 
     # --- devices and network ----------------------------------------------------------

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -331,11 +332,12 @@ class KioskTouch(TouchDriver):
 
     async def answer_form(self) -> None:
         """Fill every field the resident answers on the form on screen, by taps: the first
-        choice of a choice, numbers on the pad, today's date, a region by the picker."""
+        choice of a choice, numbers on the pad, today's date, a region by the picker; a field
+        the kiosk prefilled (the phone number on file) is left as it is."""
         session = self.app.session
-        service = session.service if session is not None else None
-        if service is None:
+        if session is None or session.service is None:
             raise RuntimeError(f"on {self.screen_name}: no service chosen")
+        service = session.service
         await self.until(lambda: self.app.screen.query("#form-next"), what="the form")
         on_form = lambda: self.screen_is("FormScreen")  # noqa: E731
         for item in service.resident_fields:
@@ -343,7 +345,11 @@ class KioskTouch(TouchDriver):
             if kind == "choice":
                 await self.tap(f"#form-fields Button.option.-opt-{item.name}")
                 continue
-            await self.tap(f"#field-{item.name}", lambda: self.screen_is("FieldInputScreen"))
+            field = f"#field-{item.name}"
+            await self.until(partial(self._settled_field, field), what=f"{field}, no lookup")
+            if session.answers.get(item.name):  # prefilled from what the platform has on file
+                continue
+            await self.tap(field, lambda: self.screen_is("FieldInputScreen"))
             if kind in ("phone", "digits", "id_number"):
                 await self.digits(PAD_ANSWERS.get(item.name, PAD_ANSWERS["phone"]))
             elif kind == "date":
@@ -357,6 +363,11 @@ class KioskTouch(TouchDriver):
             else:
                 raise RuntimeError(f"no touch answer for {item.name} ({kind})")
             await self.until(on_form, what=f"back on the form after {item.name}")
+
+    def _settled_field(self, selector: str) -> bool:
+        """The field can be touched and is not waiting for what the platform has on file."""
+        widget = self.touchable(selector)
+        return widget is not None and not widget.has_class("-looking-up")
 
     async def visit_from_home(self, code: str) -> None:
         """A resident at the home screen places the ID card ("it is me": identified at once)

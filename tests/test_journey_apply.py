@@ -18,6 +18,7 @@ from kiosk.screens.rating import RatingScreen
 from kiosk.screens.review import ReviewScreen
 from tests.conftest import FACE, MakeApp, config_for
 from tests.journey_helpers import begin_with_id_card
+from tests.screen_checks import screen_text
 from tests.touch import Touch
 
 RESIDENT = DEMO_FIELDS[CardType.RESIDENT]  # synthetic
@@ -269,3 +270,25 @@ async def test_a_card_on_the_home_screen_puts_a_certificate_three_taps_away(
         await touch.until(lambda: "证明已打印" in touch.text("RecordScreen #record-status"), 40)
         assert touch.taps == 3, touch.log  # card placed, then: the service, 近12个月, 下一步
         assert "社会保险" in "".join(app.services.device("printer").emulator.jobs[-1].text.split())
+
+
+async def test_the_number_on_file_is_prefilled_masked_and_replaced_on_an_empty_pad(
+    face_app: KioskApp,
+) -> None:
+    """After the face check, the platform's number on file (asked for the resident just
+    verified at this terminal) fills the phone field, masked and marked; nothing to key."""
+    app = face_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        touch = await begin_with_id_card(app, pilot, "SB004")  # 养老认证: only the phone
+        await touch.until(lambda: "138****0901（预留号码）" in touch.text("FormScreen #field-phone"), 40)
+        assert "13800000901" not in screen_text(app)
+        await touch.tap("#field-phone", lambda: touch.screen_is("FieldInputScreen"))
+        assert "0901" not in screen_text(app)  # to change it, not to read it in full
+        await touch.tap("#input-cancel", lambda: touch.screen_is("FormScreen"))
+        assert app.session.answers["phone"] == "13800000901"  # cancel keeps it
+        await touch.tap("#field-phone", lambda: touch.screen_is("FieldInputScreen"))
+        await touch.digits("13900002222")
+        await touch.until(lambda: "139****2222" in touch.text("FormScreen #field-phone"))
+        assert "预留号码" not in touch.text("#field-phone")
+        await touch.tap("#form-next")
+        await touch.until(lambda: "139****2222" in touch.text("ReviewScreen .review-value"))

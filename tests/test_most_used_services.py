@@ -12,13 +12,15 @@ import pytest
 
 from kiosk.app import KioskApp
 from kiosk.devices.idcard.synthetic import DEMO_FIELDS, CardType
-from kiosk.privacy import mask_id_number
+from kiosk.privacy import mask_id_number, mask_phone
 from kiosk.resident.frequent import MOST_USED_APPLICATIONS, MOST_USED_RECORDS
 from kiosk.screens.submitted import SubmittedScreen
+from kiosk.touchdriver import PAD_ANSWERS
 from tests.conftest import FACE, MakeApp, config_for
 from tests.touch import Touch
 
 RESIDENT = DEMO_FIELDS[CardType.RESIDENT]  # synthetic
+ON_FILE_PHONE = "13800000901"  # the platform's invented resident (residents.json)
 APPLICATIONS = MOST_USED_APPLICATIONS
 # Certificates issued on the spot (live data, sealed by the platform): need the platform and a
 # face check. With the A4 printer off here, each prints its receipt-printer summary.
@@ -49,6 +51,10 @@ async def one_resident(touch: Touch, code: str, *, elder: bool, online: bool) ->
     # from the card, masked
     await touch.until(lambda: masked_id in touch.text("FormScreen .form-card-field"), 40)
     await touch.answer_form()  # pads and pickers on the screen: no keyboard
+    # online, the platform's number on file is prefilled, masked and marked: nothing keyed
+    phone = ON_FILE_PHONE if online else PAD_ANSWERS["phone"]
+    if code in APPLICATIONS:
+        assert (mask_phone(ON_FILE_PHONE) + "（预留号码）" in touch.text("#field-phone")) == online
     await touch.tap("#form-next")
     if code in RECORDS:
         await touch.until(lambda: "证明已打印" in touch.text("RecordScreen #record-status"), 40)
@@ -57,9 +63,9 @@ async def one_resident(touch: Touch, code: str, *, elder: bool, online: bool) ->
         await touch.tap("#record-done")
         await touch.until(lambda: touch.screen_is("HomeScreen") and app.session is None)
         return None
-    await touch.until(lambda: "138****1111" in touch.text("ReviewScreen .review-value"))
+    await touch.until(lambda: mask_phone(phone) in touch.text("ReviewScreen .review-value"))
     shown = touch.text(".review-value")
-    assert RESIDENT["id_number"] not in shown and "13800001111" not in shown  # masked
+    assert RESIDENT["id_number"] not in shown and phone not in shown  # masked
     await touch.tap("#review-submit")
     await touch.until(lambda: "回执已打印" in touch.text("SubmittedScreen #submitted-print"))
     screen = app.screen

@@ -131,6 +131,31 @@ def capture_face(
     return "rejected"
 
 
+def can_look_up_on_file(platform: PlatformClient | None, session: ResidentSession) -> bool:
+    """Whether the platform can be asked what it has on file for this resident: it answers
+    only for a resident verified at this terminal (a face frame can still be verified)."""
+    identity = session.identity
+    if platform is None or identity is None:
+        return False
+    return session.face_jpeg is not None or platform.verification_for(identity.id_number) is not None
+
+
+def phone_on_file(platform: PlatformClient | None, session: ResidentSession) -> str | None:
+    """The phone number the platform has on file for the identified resident, to prefill
+    (shown masked, changeable); None offline or when there is none. An application's face
+    frame is verified here for it (the frame still goes sealed into the outbox item)."""
+    identity = session.identity
+    if platform is None or identity is None or not can_look_up_on_file(platform, session):
+        return None
+    try:
+        if platform.verification_for(identity.id_number) is None and session.face_jpeg:
+            platform.verify_identity(id_number=identity.id_number, face_jpeg=session.face_jpeg)
+        return platform.profile(identity.id_number).phone
+    except Exception as exc:  # offline or refused: the resident keys the number in
+        log.info("no phone on file", extra={"error": type(exc).__name__})
+        return None
+
+
 # --- records -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RecordResult:

@@ -5,8 +5,10 @@ keep them; each field says in plain words what to fix."""
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.widgets import Button, Static
 
 from kiosk.resident import actions, forms
@@ -16,8 +18,21 @@ from kiosk.screens.base import KioskScreen
 from kiosk.widgets.chrome import TButton
 
 
+class OnFile(Message):
+    def __init__(self, session_id: str, phone: str | None) -> None:
+        super().__init__()
+        self.session_id, self.phone = session_id, phone
+
+
 class FormScreen(KioskScreen):
     IDLE_FACTOR = 3.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        # The phone number the platform has on file, prefilled while the field is empty:
+        # the resident need not key in 11 digits (shown masked, marked, changeable).
+        self._on_file: dict[str, str] = {}
+        self._looking_up: str | None = None  # the field waiting for the platform's answer
 
     @property
     def service(self) -> Service:
@@ -49,6 +64,29 @@ class FormScreen(KioskScreen):
 
     def on_mount(self) -> None:
         actions.begin_transaction(self.services.outbox, self.session)
+        phone = next((f for f in self.service.resident_fields
+                      if f.input_kind is InputKind.PHONE), None)  # fmt: skip
+        if (phone is not None and not self.session.answers.get(phone.name)
+                and actions.can_look_up_on_file(self.services.platform, self.session)):  # fmt: skip
+            self._looking_up = phone.name
+            self._look_up_phone(self.session.id)
+        self.refresh_fields()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="on-file")
+    def _look_up_phone(self, session_id: str) -> None:
+        self.post_message(OnFile(session_id, actions.phone_on_file(self.services.platform,
+                                                                    self.session)))  # fmt: skip
+
+    def on_on_file(self, message: OnFile) -> None:
+        name, self._looking_up = self._looking_up, None
+        session = self.kiosk.session
+        if not self.is_attached or session is None or session.id != message.session_id:
+            return  # the resident left before the answer came
+        field = self.service.field(name or "")
+        if field is not None and message.phone and not session.answers.get(field.name):
+            self._store(field, message.phone)
+            if session.answers.get(field.name) == message.phone:  # a valid number
+                self._on_file[field.name] = message.phone
         self.refresh_fields()
 
     def refresh_fields(self, shown_problems: dict[str, str] | None = None) -> None:
@@ -62,11 +100,15 @@ class FormScreen(KioskScreen):
                     if name == f.name:
                         button.set_class(option == value, "-chosen")
             else:
-                shown = forms.shown_value(f, value, language) or self.kiosk.t("form.tap_to_fill")
+                shown = forms.shown_value(f, value, language) or self.kiosk.t(
+                    "form.looking_up" if f.name == self._looking_up else "form.tap_to_fill")
+                if value and self._on_file.get(f.name) == value:
+                    shown += self.kiosk.t("form.on_file")
                 mark = "" if f.required else self.kiosk.t("form.optional")
                 button = self.query_one(f"#field-{f.name}", Button)
                 button.label = f"{f.label(language)}{mark}：{shown}   ✎"
                 button.set_class(not value, "-empty")
+                button.set_class(f.name == self._looking_up, "-looking-up")
             problem = (shown_problems or {}).get(f.name, "")
             line = self.query_one(f"#problem-{f.name}", Static)
             line.update(problem)
@@ -82,7 +124,10 @@ class FormScreen(KioskScreen):
                 return
             self._store(field, value)
 
-        self.kiosk.ask_field(self.service, name, entered)
+        # a number on file is replaced, never shown in full on the pad (cancel keeps it)
+        on_file = self._on_file.get(name)
+        start = "" if on_file and self.session.answers.get(name) == on_file else None
+        self.kiosk.ask_field(self.service, name, entered, start)
 
     def _store(self, field: FormField, raw: str) -> None:
         checked = forms.check(field, raw)
