@@ -11,6 +11,7 @@ import pytest
 from kiosk.app import KioskApp
 from kiosk.devices.idcard.synthetic import DEMO_FIELDS, CardType
 from kiosk.privacy import mask_id_number
+from kiosk.resident.frequent import FIVE_MOST_USED, FREQUENT
 from kiosk.screens.form import FormScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.idcard import IdCardScreen
@@ -262,7 +263,8 @@ async def test_a_card_on_the_home_screen_puts_a_certificate_three_taps_away(
         await touch.place_card()  # on the attract screen: "it is me"
         await touch.until(lambda: isinstance(app.screen, IdCardScreen))
         await touch.until(lambda: bool(app.screen.query("#quick-SB001")))
-        assert app.screen.query("#quick-YB001") and app.screen.query("#quick-GJJ001")
+        # the five most used at once: three certificates and the two top applications
+        await touch.until(lambda: all(touch.touchable(f"#quick-{c}") for c in FIVE_MOST_USED))
         await touch.tap("#quick-SB001")  # 社会保险个人参保证明打印
         await touch.until(lambda: isinstance(app.screen, FormScreen), 40)  # after the face
         await touch.tap("#form-fields Button.option")  # 近12个月
@@ -292,3 +294,16 @@ async def test_the_number_on_file_is_prefilled_masked_and_replaced_on_an_empty_p
         assert "预留号码" not in touch.text("#field-phone")
         await touch.tap("#form-next")
         await touch.until(lambda: "139****2222" in touch.text("ReviewScreen .review-value"))
+
+
+async def test_elder_mode_offers_only_the_certificates_at_once(face_app: KioskApp) -> None:
+    app = face_app
+    async with app.run_test(size=(64, 20)) as pilot:  # 长辈模式's large cells
+        touch = Touch(app, pilot)
+        await touch.services_up()
+        await touch.tap("#chrome-elder")
+        await touch.place_card()
+        await touch.until(lambda: touch.touchable("IdCardScreen #quick-GJJ001"))
+        shown = [code for code in FIVE_MOST_USED if touch.touchable(f"#quick-{code}")]
+        assert shown == list(FREQUENT)  # with 更多服务: four choices
+        assert touch.touchable("#idcard-continue")

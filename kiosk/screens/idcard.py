@@ -14,7 +14,7 @@ from textual.widgets import Button
 
 from kiosk.devices.base import DeviceError, DeviceEvent, EventKind
 from kiosk.resident import actions
-from kiosk.resident.frequent import frequent
+from kiosk.resident.frequent import FREQUENT, frequent
 from kiosk.resident.identity import Identity, masked_id_number, masked_name
 from kiosk.resident.steps import Kind
 from kiosk.screens.base import KioskScreen
@@ -170,9 +170,10 @@ class IdCardScreen(KioskScreen):
             return
         language = self.kiosk.language
         box.mount_all(
-            Button(s.name(language), id=f"quick-{s.code}", name=s.code, classes="action quick")
+            Button(s.name(language), id=f"quick-{s.code}", name=s.code,
+                   classes="action quick" + ("" if s.code in FREQUENT else " normal-only"))
             for s in frequent(self.services.catalog.all_services())
-        )
+        )  # fmt: skip
         self.query_one("#idcard-continue", TButton).set_key("idcard.more")
 
     def on_button_pressed(self, event: TButton.Pressed) -> None:
