@@ -79,7 +79,7 @@ class GuideScreen(KioskScreen):
         super().reuse()
         self.query_one("#guide-offline").display = False
         self._start_over()
-        self._refresh_catalog()
+        self.call_after_refresh(self._refresh_catalog)  # the list first, then ask the platform
 
     def forget_resident(self) -> None:
         self._start_over()

@@ -52,7 +52,7 @@ class SubmittedScreen(KioskScreen):
         assert self.submission is not None, "the receipt step follows a submission"
         self._show_printing("submitted.printing")
         self.show_ref()
-        self._print(self.submission)
+        self.call_after_refresh(self._print, self.submission)  # shown first, then printed
 
     def _show_printing(self, key: str) -> None:
         label = self.query_one("#submitted-print", TLabel)
