@@ -5,7 +5,9 @@ posts them; no Pilot, whose waits put a floor of ~100 ms under every tap) until 
 screen has been painted (its first compositor refresh, via that screen's own
 call_after_refresh), for the main transitions of a real journey on emulated devices and the
 built-in platform: home -> guide, guide -> service guide, form -> review, review ->
-submitted. Baseline: pushing an empty Screen in the same app, painted the same way.
+submitted. Baseline: pushing an empty Screen in the same app, painted the same way. The app
+keeps the screens it shows again (KioskScreen.REUSABLE): the first journey, which builds
+them, is shown on its own (`_first`); the percentiles are of the journeys after it.
 Taps: per journey of the five most used services (kiosk/resident/frequent.py), from the home
 screen with the ID card placed to the printed certificate or receipt, the taps and the
 characters keyed on the on-screen pads (goal: at most 5 taps, 0 keyed; key presses are
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from kiosk.touchdriver import KioskTouch
 
 ORDER = 5
+LATENCY_GOAL_MS = 50  # issue 7: tap -> screen updated, p95
 SERVICE = "SB002"  # 社会保障卡补换领: a choice and a phone number (on the number pad)
 TRANSITIONS = (
     ("home_to_guide", "#home-guide", "GuideScreen"),
@@ -92,7 +95,10 @@ async def _latency(quick: bool) -> list[BenchResult]:
             touch = KioskTouch(app)
             await touch.services_up()
             await touch.tap("#lang-zh-Hans")
-            await _journey(touch, {name: [] for name, _, _ in TRANSITIONS})  # warm-up
+            # The first journey builds the screens the app keeps (KioskScreen.REUSABLE):
+            # what the first resident after a start waits for, shown on its own.
+            first: dict[str, list[float]] = {name: [] for name, _, _ in TRANSITIONS}
+            await _journey(touch, first)
             for _ in range(rounds):
                 touch.reset()
                 await _journey(touch, times)
@@ -108,8 +114,14 @@ async def _latency(quick: bool) -> list[BenchResult]:
         note = f"raw touch until {screen} painted; {rounds} journeys; baseline: empty Screen pushed"
         results.append(BenchResult.compare(
             f"ui.{name}_p50", _pct(times[name], 50) * 1000, "ms", base50, note))  # fmt: skip
+        p95 = _pct(times[name], 95) * 1000
+        met = "met" if p95 <= LATENCY_GOAL_MS else "NOT met"
+        goal = f"{note}; goal p95 <= {LATENCY_GOAL_MS} ms {met}"
+        results.append(BenchResult.compare(f"ui.{name}_p95", p95, "ms", base95, goal))
         results.append(BenchResult.compare(
-            f"ui.{name}_p95", _pct(times[name], 95) * 1000, "ms", base95, note))  # fmt: skip
+            f"ui.{name}_first", first[name][0] * 1000, "ms", base50,
+            "the first journey after the start (it builds the kept screens); baseline: "
+            "empty Screen p50"))  # fmt: skip
     results.append(BenchResult(
         f"ui.journey_taps_{SERVICE}", taps, "taps", None, None,
         f"办事指南 to printed receipt, card placed once; {typed} typed on the pad"))  # fmt: skip
