@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, cast
 
 from kiosk.config import KioskConfig
 from kiosk.devices.base import Device, DeviceHealth, DeviceState, EventHub
+from kiosk.memory import release_freed
 
 if TYPE_CHECKING:  # heavy modules (cv2, escpos, pyscard, httpx) load only when started
     from kiosk.catalog import CatalogStore
@@ -235,6 +236,7 @@ class Services:
         forget = getattr(self.platform, "forget_verifications", None)
         if callable(forget):
             forget()
+        release_freed()  # what the session freed goes back to the system (kiosk/memory.py)
 
     def network_state(self) -> tuple[str, int]:
         """("online" | "offline" | "syncing", items waiting); never touches the network.
