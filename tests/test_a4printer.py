@@ -259,3 +259,18 @@ def test_a_certificate_service_prints_on_a4_and_falls_back_to_a_receipt(tmp_path
         if a4 is not None and a4.emulator is not None:
             a4.emulator.set_faults()
         services.stop()
+
+
+def test_status_polls_leak_nothing(printer):
+    """The adapter polls the printer's status every 2 s, day and night: 300 polls must not
+    keep Python objects alive (pycups' full getPrinterAttributes kept ~55 a call: 50 KiB)."""
+    import gc
+
+    for _ in range(20):
+        printer.status()
+    gc.collect()
+    before = sys.getallocatedblocks()
+    for _ in range(300):
+        printer.status()
+    gc.collect()
+    assert sys.getallocatedblocks() - before < 1000

@@ -16,7 +16,12 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kiosk.devices.a4printer.status import A4Status, status_from_ipp
+from kiosk.devices.a4printer.status import (
+    JOB_ATTRIBUTES,
+    STATUS_ATTRIBUTES,
+    A4Status,
+    status_from_ipp,
+)
 from kiosk.devices.base import (
     Device,
     DeviceError,
@@ -136,7 +141,9 @@ class A4Printer(Device):
         import cups
 
         try:
-            attributes = self._connect().getPrinterAttributes(self.queue)
+            attributes = self._connect().getPrinterAttributes(
+                self.queue, requested_attributes=STATUS_ATTRIBUTES
+            )
         except (cups.IPPError, RuntimeError) as exc:
             self._set(None, f"CUPS not answering: {exc}")
             raise DeviceError("offline", f"A4 printer not reachable: {exc}",
@@ -176,7 +183,9 @@ class A4Printer(Device):
         state, reasons = "pending", ()
         while True:
             try:
-                attributes = self._connect().getJobAttributes(job_id)
+                attributes = self._connect().getJobAttributes(
+                    job_id, requested_attributes=JOB_ATTRIBUTES
+                )
             except (cups.IPPError, RuntimeError) as exc:
                 raise DeviceError("offline", f"cannot follow job {job_id}: {exc}") from None
             state = _JOB_WORDS.get(int(attributes.get("job-state", 0)), "unknown")
