@@ -16,7 +16,8 @@ def test_soak_ci_size() -> None:
     assert report.problems == [], report.problems  # every step of every session went through
     assert report.sessions == SESSIONS and report.applications == SESSIONS // 4
     assert report.before and report.after
-    assert report.after.threads <= report.before.threads, report.summary()
-    assert report.after.fds <= report.before.fds, report.summary()
+    told = f"{report.summary()}\n{report.check()}"  # names the new threads / fds
+    assert report.after.threads <= report.before.threads, told
+    assert report.after.fds <= report.before.fds, told
     assert report.submitted == (SESSIONS + WARMUP) // 4  # warm-up submissions count too
-    assert report.delivered == report.submitted, report.summary()
+    assert report.delivered == report.submitted, told

@@ -15,6 +15,7 @@ import os
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ class Usage:
     threads: int
     fds: int
     thread_names: list[str] = field(default_factory=list)  # Python's threads: who grew
+    fd_kinds: dict[str, int] = field(default_factory=dict)  # socket, pipe, a file: what grew
 
     @classmethod
     def now(cls) -> Usage:
@@ -54,7 +56,16 @@ class Usage:
             len(os.listdir("/proc/self/task")),
             len(os.listdir("/proc/self/fd")),
             sorted(t.name for t in threading.enumerate()),
+            dict(Counter(_fd_kind(fd) for fd in os.listdir("/proc/self/fd"))),
         )
+
+
+def _fd_kind(fd: str) -> str:
+    try:
+        target = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:  # closed meanwhile (the listing's own fd)
+        return "gone"
+    return target.partition(":")[0] if target.endswith("]") else target
 
 
 @dataclass
@@ -86,7 +97,12 @@ class SoakReport:
                 found.append(f"threads {self.before.threads} -> {self.after.threads} (new: "
                              f"{', '.join(new) or 'not Python threads'})")  # fmt: skip
             if self.after.fds > self.before.fds:
-                found.append(f"open fds {self.before.fds} -> {self.after.fds}")
+                grew = (self.after.fd_kinds.get(k, 0) - self.before.fd_kinds.get(k, 0)
+                        for k in self.after.fd_kinds)  # fmt: skip
+                new = ", ".join(
+                    f"+{n} {k}" for k, n in zip(self.after.fd_kinds, grew, strict=True) if n > 0
+                )
+                found.append(f"open fds {self.before.fds} -> {self.after.fds} ({new})")
         if self.delivered != self.submitted:
             found.append(f"{self.submitted} submitted, {self.delivered} delivered")
         return found
