@@ -230,6 +230,7 @@ class KioskApp(App[int], inherit_bindings=False):
         self._unsubscribe()
         self.speaker.stop()
         gc.unfreeze()  # see _boot_services (tests run many apps in one process)
+        gc.set_threshold(*self._gc_threshold)
 
     @work(thread=True, exit_on_error=False, group="services", name="start services")
     def _boot_services(self) -> None:
@@ -243,6 +244,10 @@ class KioskApp(App[int], inherit_bindings=False):
         # ~300k objects in the middle of a resident's tap (100-200 ms, issue 7).
         gc.collect()
         gc.freeze()
+        # Full collections wait for the end of a session (_collect_while_idle) rather than
+        # start by themselves every few thousand widgets' worth of allocations.
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, self.FULL_COLLECTION_EVERY)
 
     # --- one broken screen never takes the terminal down ------------------------------
     def _handle_exception(self, error: Exception) -> None:
@@ -335,6 +340,18 @@ class KioskApp(App[int], inherit_bindings=False):
                 self.set_language(self.config.ui.language)
             if self.elder != self.config.ui.elder_mode:
                 self.set_elder(self.config.ui.elder_mode)
+        if session is not None:
+            self.set_timer(self.COLLECT_AFTER_S, self._collect_while_idle)
+
+    # A full garbage collection takes 100-250 ms here; run one when the resident has gone,
+    # so one rarely starts by itself in the middle of the next resident's tap (issue 7).
+    COLLECT_AFTER_S = 1.0
+    FULL_COLLECTION_EVERY = 100  # middle-generation collections (Python's default: 10)
+    _gc_threshold = gc.get_threshold()
+
+    def _collect_while_idle(self) -> None:
+        if self.session is None:
+            gc.collect()
 
     def _home(self) -> HomeScreen:
         return next(s for s in self.screen_stack if isinstance(s, HomeScreen))
