@@ -19,6 +19,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
+    from kiosk.soak.resident import Resident
 
 MIB = 1 << 20
 APPLY_EVERY = 4  # one session in four applies; the others identify and walk away
@@ -99,10 +104,10 @@ class SoakReport:
             if self.after.fds > self.before.fds:
                 grew = (self.after.fd_kinds.get(k, 0) - self.before.fd_kinds.get(k, 0)
                         for k in self.after.fd_kinds)  # fmt: skip
-                new = ", ".join(
+                added = ", ".join(
                     f"+{n} {k}" for k, n in zip(self.after.fd_kinds, grew, strict=True) if n > 0
                 )
-                found.append(f"open fds {self.before.fds} -> {self.after.fds} ({new})")
+                found.append(f"open fds {self.before.fds} -> {self.after.fds} ({added})")
         if self.delivered != self.submitted:
             found.append(f"{self.submitted} submitted, {self.delivered} delivered")
         return found
@@ -177,7 +182,9 @@ async def soak(
                     # The emulated printer keeps every receipt (bytes up to 8 MiB, rendered
                     # pages without limit) for tests to inspect: that is the peer's record,
                     # not the kiosk's memory, so it is emptied as paper would be taken.
-                    app.services.device("printer").emulator.clear()  # type: ignore[union-attr]
+                    printer = app.services.printer
+                    if printer is not None and printer.emulator is not None:
+                        printer.emulator.clear()
                     report.applications += n >= warmup
                 else:
                     await resident.identify_from_home()
@@ -198,18 +205,23 @@ async def soak(
     return report
 
 
-async def _delivered(app: object, resident: object, told: dict[str, str]) -> int:
+async def _delivered(app: KioskApp, resident: Resident, told: dict[str, str]) -> int:
     """Wait for the sync to drain; count the told keys the platform holds (once each)."""
-    services = app.services  # type: ignore[attr-defined]
-    outbox = services.outbox
-    await resident.until(lambda: outbox.pending_count() == 0, "outbox drained")  # type: ignore[attr-defined]
+    outbox, platform = app.services.outbox, app.services.platform
+    assert outbox is not None and platform is not None  # the resident submitted through them
+    await resident.until(lambda: outbox.pending_count() == 0, "outbox drained")
     delivered = 0
     for key, local_ref in told.items():
-        found = services.platform.progress(local_ref) if outbox.reference_for(key) else None
-        delivered += bool(found) and found.get("reference") == outbox.reference_for(key)
+        reference = outbox.reference_for(key)
+        found = platform.progress(local_ref) if reference else None
+        delivered += found is not None and found.get("reference") == reference
     return delivered
 
 
-def run_soak(sessions: int, warmup: int | None = None, **kwargs: object) -> SoakReport:
+def run_soak(
+    sessions: int,
+    warmup: int | None = None,
+    progress: Callable[[int, SoakReport], None] | None = None,
+) -> SoakReport:
     with tempfile.TemporaryDirectory(prefix="kiosk-soak-") as data_dir:
-        return asyncio.run(soak(sessions, Path(data_dir), warmup=warmup, **kwargs))  # type: ignore[arg-type]
+        return asyncio.run(soak(sessions, Path(data_dir), warmup=warmup, progress=progress))
