@@ -70,7 +70,10 @@ class TouchDriver:
         return type(self.app.screen).__name__ if self.app.is_running else "(app stopped)"
 
     def screen_is(self, name: str) -> bool:
-        return self.screen_name == name
+        """`name` is the screen shown: pushed and mounted (composed, its on_mount run). A
+        screen only pushed is still being built, and a caller that stops the app then
+        tears it down mid-mount."""
+        return self.screen_name == name and self.app.screen.is_mounted
 
     def text(self, selector: str) -> str:
         """What the resident reads in the widgets matching `selector` on the current screen

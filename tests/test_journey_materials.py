@@ -62,6 +62,7 @@ async def test_application_with_two_pages_from_the_document_camera(app: KioskApp
         await touch.until(lambda: touch.screen_is("ReviewScreen"))
         await touch.tap("#review-submit")
         await touch.until(lambda: touch.screen_is("SubmittedScreen"))
+        await touch.until(lambda: "回执已打印" in touch.text("#submitted-print"), what="receipt printed")
         assert app.session.materials is None or not app.session.materials.pages  # wiped
 
         stored = outbox_file_bytes(app)
