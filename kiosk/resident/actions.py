@@ -239,19 +239,22 @@ def issue_and_print_certificate(
         return RecordResult("offline")
     summary = (("证明对象", issued.certifies), ("出具机关", issued.authority),
                ("证明编号", issued.certificate_no), ("验证码", issued.code))  # fmt: skip
+    # In English the labels; the values are the platform's words, as on the document.
+    summary_en = (("Certifies", issued.certifies), ("Issued by", issued.authority),
+                  ("Certificate no.", issued.certificate_no), ("Verification code", issued.code))  # fmt: skip
     session.last_reference, session.last_service_code = issued.certificate_no, service.code
     if not still_here():
-        return RecordResult("print_failed", issued.title, summary, issued.certificate_no)
+        return RecordResult("print_failed", issued.title, summary, issued.certificate_no, summary_en)
     if a4printer is not None:
         try:
             job = a4printer.print_pdf(pdf, f"{issued.title} {issued.certificate_no}")
             if job.completed:
-                return RecordResult("printed_a4", issued.title, summary, issued.certificate_no)
+                return RecordResult("printed_a4", issued.title, summary, issued.certificate_no, summary_en)
             log.warning("A4 job ended %s (%s): receipt instead", job.state, job.printer_problem)
         except DeviceError as exc:
             log.warning("A4 printer cannot print (%s): receipt instead", exc.code)
     outcome = print_receipt(printer, receipts.certificate_receipt(issued, config))
-    return RecordResult(outcome, issued.title, summary, issued.certificate_no)
+    return RecordResult(outcome, issued.title, summary, issued.certificate_no, summary_en)
 
 
 # --- applications ------------------------------------------------------------------------

@@ -31,11 +31,13 @@ class RecordScreen(KioskScreen):
         yield TLabel("record.fetching", id="record-status", classes="hint")
         yield Static(id="record-summary")
         with Horizontal(id="record-actions"):
-            yield TButton("submitted.rate", id="record-rate", classes="action", variant="primary")
             yield TButton("submitted.done", id="record-done", classes="action", variant="success")
+            yield TButton("submitted.rate", id="record-rate", classes="action", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#record-rate").display = False
+        # Hidden but keeping its place beside 完成: 完成 must not move under a finger when
+        # the answer arrives (a tap meant for 完成 landed on 评价).
+        self.query_one("#record-rate").visible = False
         self._fetch_and_print()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="record")
@@ -64,7 +66,7 @@ class RecordScreen(KioskScreen):
         result = self.result = message.result
         self.query_one("#record-status", TLabel).set_key(f"record.{result.outcome}")
         self._show_summary()
-        self.query_one("#record-rate").display = result.outcome in ("printed", "printed_a4", "kept")
+        self.query_one("#record-rate").visible = result.outcome in ("printed", "printed_a4", "kept")
 
     def _show_summary(self) -> None:
         """The platform's summary in the resident's language (the paper stays Chinese)."""
