@@ -228,7 +228,7 @@ class KioskApp(App[int], inherit_bindings=False):
     def on_unmount(self) -> None:
         self.lifecycle.arm_hard_exit()  # shutting down, however it began: bound it
         self._unsubscribe()
-        self.speaker.stop()
+        self.speaker.close()
         gc.unfreeze()  # see _boot_services (tests run many apps in one process)
         gc.set_threshold(*self._gc_threshold)
 

@@ -1,8 +1,8 @@
 """Spoken prompts through espeak-ng, in the resident's language: Mandarin for 简体 and Taiwan
 繁體, Cantonese for Hong Kong 繁體, English for English.
 
-Speech is a child process, so the UI thread never waits for it; a new prompt (or a step
-change) stops the one playing. A terminal with no audio device, or without espeak-ng, is
+Speech is a child process, started and killed by a thread of its own, so the UI thread never
+waits for it; a new prompt (or a step change) stops the one playing. A terminal with no audio device, or without espeak-ng, is
 silent: `status` says why for the technician; the resident never sees an error.
 Headless: no Textual here.
 """
@@ -91,6 +91,12 @@ class Speaker:
         self._device = audio_device() if device is None else device
         self._lock = threading.Lock()
         self._procs: list[subprocess.Popen[bytes]] = []
+        # Requests to the speech thread: the latest wins; `_done` catches up with `_asked`.
+        self._wake = threading.Condition()
+        self._wanted: tuple[str, str] | None = None
+        self._asked = self._done = 0
+        self._closed = False
+        self._thread: threading.Thread | None = None
         self.last: tuple[str, str] | None = None
         if mode == "off":
             self.status = "speech off (ui.speech = off)"
@@ -114,23 +120,10 @@ class Speaker:
         if not text:
             return
         self.last = (text, language)
-        self.stop()
         if not self.available:
+            self.stop()
             return
-        command = espeak_command(text, voice_for(language, self.variant), self.rate)
-        try:
-            with self._lock:
-                if self._player is None:
-                    self._procs = [_spawn(command)]
-                else:
-                    synth = _spawn([*command[:-2], "--stdout", *command[-2:]], stdout=True)
-                    play = _spawn(self._player, stdin=synth.stdout or subprocess.DEVNULL)
-                    if synth.stdout is not None:
-                        synth.stdout.close()  # the player holds the pipe now
-                    self._procs = [synth, play]
-        except OSError as exc:  # never the resident's problem
-            self.status = f"speech failed: {exc}"
-            log.warning("speech failed", extra={"error": str(exc)})
+        self._request((text, language))
 
     def repeat(self) -> None:
         """The 🔊 重听 button: say the last prompt again."""
@@ -142,8 +135,59 @@ class Speaker:
             return any(p.poll() is None for p in self._procs)
 
     def stop(self) -> None:
+        """Silence what is playing; returns at once (the speech thread kills it)."""
+        if self._thread is None:
+            self._kill(self._take_procs())  # never spoke: nothing to wait for
+            return
+        self._request(None)
+
+    def settle(self, timeout: float = 5.0) -> bool:
+        """Wait until the speech thread has carried out every say / stop asked so far."""
+        with self._wake:
+            return self._wake.wait_for(lambda: self._done == self._asked, timeout)
+
+    def close(self) -> None:
+        """The kiosk is leaving: silence now, and end the speech thread."""
+        with self._wake:
+            self._closed = True
+            self._wake.notify_all()
+        if self._thread is not None:
+            self._thread.join(1)  # bounded: the exit has its own deadline
+        self._kill(self._take_procs())
+
+    # Killing a prompt waits for its process (up to a second) and starting one forks: both
+    # on one thread of their own, so a step change never waits for them on the UI thread.
+    def _request(self, wanted: tuple[str, str] | None) -> None:
+        with self._wake:
+            if self._closed:
+                return
+            self._wanted, self._asked = wanted, self._asked + 1
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="speech", daemon=True)
+                self._thread.start()
+            self._wake.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                self._wake.wait_for(lambda: self._closed or self._done != self._asked)
+                if self._closed:
+                    return
+                wanted, asked = self._wanted, self._asked
+            self._kill(self._take_procs())
+            if wanted is not None:
+                self._start(*wanted)
+            with self._wake:
+                self._done = asked
+                self._wake.notify_all()
+
+    def _take_procs(self) -> list[subprocess.Popen[bytes]]:
         with self._lock:
             procs, self._procs = self._procs, []
+        return procs
+
+    @staticmethod
+    def _kill(procs: list[subprocess.Popen[bytes]]) -> None:
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()
@@ -152,6 +196,24 @@ class Speaker:
                 proc.wait(1)
             except subprocess.TimeoutExpired:
                 log.warning("speech process did not stop", extra={"pid": proc.pid})
+
+    def _start(self, text: str, language: str) -> None:
+        command = espeak_command(text, voice_for(language, self.variant), self.rate)
+        try:
+            if self._player is None:
+                procs = [_spawn(command)]
+            else:
+                synth = _spawn([*command[:-2], "--stdout", *command[-2:]], stdout=True)
+                play = _spawn(self._player, stdin=synth.stdout or subprocess.DEVNULL)
+                if synth.stdout is not None:
+                    synth.stdout.close()  # the player holds the pipe now
+                procs = [synth, play]
+        except OSError as exc:  # never the resident's problem
+            self.status = f"speech failed: {exc}"
+            log.warning("speech failed", extra={"error": str(exc)})
+            return
+        with self._lock:
+            self._procs = procs
 
 
 def _spawn(

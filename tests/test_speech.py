@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -89,12 +90,17 @@ def test_a_new_prompt_stops_the_one_playing() -> None:
     speaker = Speaker("always", device="test sink", player=PACED_SINK)
     assert speaker.available
     speaker.say(LONG, "zh-Hans")
+    assert speaker.settle()  # started by the speech thread, not the caller's
     first = list(speaker._procs)
     assert speaker.speaking()
     speaker.say("请取走身份证", "zh-Hans")
+    assert speaker.settle()
     assert all(p.poll() is not None for p in first)  # the old prompt is gone
     speaker.stop()
+    assert speaker.settle()
     assert not speaker.speaking()
+    speaker.close()
+    assert not any(t.name == "speech" and t.is_alive() for t in threading.enumerate())
 
 
 async def test_ui_keeps_responding_while_speech_plays(kiosk_config: KioskConfig) -> None:
@@ -110,8 +116,9 @@ async def test_ui_keeps_responding_while_speech_plays(kiosk_config: KioskConfig)
         await wait_until(pilot, lambda: app.language == "zh-Hant")
         # ...was handled before the prompt ended: the switch re-speaks the step in 繁體 and
         # killed the 简体 prompt mid-way (SIGKILL), it had not finished by itself.
-        assert [p.returncode for p in playing] == [-9, -9]
-        assert app.speaker.speaking() and app.speaker.last == (app.t("home.hint"), "zh-Hant")
+        await wait_until(pilot, lambda: [p.returncode for p in playing] == [-9, -9])
+        assert app.speaker.last == (app.t("home.hint"), "zh-Hant")
+        await wait_until(pilot, lambda: app.speaker.speaking() and app.speaker._procs != playing)
         playing = list(app.speaker._procs)
         app.open_journey("guide")  # the step changes: the home prompt stops, the guide's plays
         await wait_until(pilot, lambda: all(p.returncode == -9 for p in playing))

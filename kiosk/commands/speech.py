@@ -51,8 +51,10 @@ def handle_status(args: argparse.Namespace) -> int:
 def handle_say(args: argparse.Namespace) -> int:
     speaker = _speaker(args)
     speaker.say(args.text, args.language)
+    speaker.settle()  # started on the speech thread
     while speaker.speaking():
         time.sleep(0.1)
+    speaker.close()
     print(speaker.status)
     return 0 if speaker.available else 1
 
