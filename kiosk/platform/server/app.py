@@ -422,6 +422,20 @@ class PlatformServer:
             return None
         return self.storage.verified_resident(verification_id, terminal_id)
 
+    def _resident_verified_here(
+        self, request: Request, terminal_id: str, id_hash: str
+    ) -> Resident | Response:
+        """The resident `id_hash` if this terminal has a live verification of them, else the
+        refusal. Unknown and unverified residents get the same 403: no way to probe who
+        exists."""
+        if self._verified_resident(request, terminal_id) != id_hash:
+            return error(403, "verification_required",
+                         f"verify the resident at this terminal first ({HEADER_VERIFICATION})")  # fmt: skip
+        resident = self.demo.by_hash.get(id_hash)
+        if resident is None:
+            return error(404, "unknown_resident", "no resident with this id_hash")
+        return resident
+
     async def record(self, request: Request, terminal_id: str, body: bytes) -> Response:
         id_hash = request.path_params["id_hash"]
         record_type = request.path_params["record_type"]
@@ -430,25 +444,17 @@ class PlatformServer:
         raw_months = request.query_params.get("months", "12")
         if not raw_months.isdigit() or not 1 <= int(raw_months) <= 60:
             return error(422, "invalid_request", "months must be an integer from 1 to 60")
-        # Unknown and unverified residents get the same answer: no way to probe who exists.
-        if self._verified_resident(request, terminal_id) != id_hash:
-            return error(403, "verification_required",
-                         f"verify the resident at this terminal first ({HEADER_VERIFICATION})")  # fmt: skip
-        resident = self.demo.by_hash.get(id_hash)
-        if resident is None:
-            return error(404, "unknown_resident", "no resident with this id_hash")
+        resident = self._resident_verified_here(request, terminal_id, id_hash)
+        if isinstance(resident, Response):
+            return resident
         return JSONResponse(self.demo.record(resident, record_type, int(raw_months)))
 
     async def profile(self, request: Request, terminal_id: str, body: bytes) -> Response:
         """What is on file for the resident this terminal has just verified, and for no one
         else: the same check as a record."""
-        id_hash = request.path_params["id_hash"]
-        if self._verified_resident(request, terminal_id) != id_hash:
-            return error(403, "verification_required",
-                         f"verify the resident at this terminal first ({HEADER_VERIFICATION})")  # fmt: skip
-        resident = self.demo.by_hash.get(id_hash)
-        if resident is None:
-            return error(404, "unknown_resident", "no resident with this id_hash")
+        resident = self._resident_verified_here(request, terminal_id, request.path_params["id_hash"])
+        if isinstance(resident, Response):
+            return resident
         phone = resident.data.get("phone")
         return JSONResponse({"phone": phone if isinstance(phone, str) else None})
 
