@@ -15,14 +15,13 @@ import gc
 import logging
 import os
 import time
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from textual import events, work
 from textual.app import App
 from textual.message import Message
 from textual.message_pump import active_message_pump
-from textual.screen import Screen
+from textual.screen import Screen, ScreenResultCallbackType
 from textual.widgets import Button
 
 from kiosk import workers
@@ -30,10 +29,10 @@ from kiosk.config import KioskConfig
 from kiosk.devices.base import DeviceEvent, EventKind
 from kiosk.display.font import detect
 from kiosk.hant import to_hant
-from kiosk.i18n import LANGUAGES, configure, t, variant
+from kiosk.i18n import configure, t, variant
 from kiosk.lifecycle import ExitStatus, Lifecycle
 from kiosk.resident import actions
-from kiosk.resident.service import FormField, Language, Service
+from kiosk.resident.service import FormField, Language, Service, is_language
 from kiosk.resident.session import ResidentSession
 from kiosk.resident.steps import Journey, Kind, Step
 from kiosk.screens.base import KioskScreen, ScreenDeviceEvent
@@ -138,9 +137,7 @@ class KioskApp(App[int], inherit_bindings=False):
         # are those a language or 长辈模式 switch passed by while they were not shown.
         self._kept: dict[type[KioskScreen], KioskScreen] = {}
         self._stale: set[KioskScreen] = set()
-        self._unsubscribe = self.services.events.subscribe(
-            lambda event: self.post_message(DeviceEventMessage(event))
-        )
+        self._unsubscribe = self.services.events.subscribe(self._post_device_event)
         self.services.restart_app = self._restart_for_platform
         self.animation_level = "none"
         # 长辈模式 enlarges the terminal's cells (kitty / xterm); technicians read font_status.
@@ -150,6 +147,10 @@ class KioskApp(App[int], inherit_bindings=False):
         self.speaker = Speaker(
             config.ui.speech, config.ui.speech_rate, variant=config.ui.traditional_variant
         )
+
+    def _post_device_event(self, event: DeviceEvent) -> None:
+        """From a device's thread onto the UI loop (post_message is thread-safe)."""
+        self.post_message(DeviceEventMessage(event))
 
     # --- lifecycle -------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -445,7 +446,7 @@ class KioskApp(App[int], inherit_bindings=False):
         return t(key, self.language, **values)
 
     def set_language(self, language: str) -> None:
-        if language not in LANGUAGES:
+        if not is_language(language):
             raise ValueError(language)
         self.language = language
         self.title = t("app.title", language)
@@ -479,7 +480,7 @@ class KioskApp(App[int], inherit_bindings=False):
         if isinstance(screen, KioskScreen):
             screen.retranslate()
             screen.show_status(self.status_snapshot())
-        elif isinstance(retranslate := getattr(screen, "retranslate", None), Callable):
+        elif callable(retranslate := getattr(screen, "retranslate", None)):
             retranslate()  # a modal step (number pad, picker) with its own texts
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="font", name="font size")
@@ -533,7 +534,7 @@ class KioskApp(App[int], inherit_bindings=False):
         staff screen, as the PIN does (read off the UI thread: a card read takes a second)."""
         from kiosk import staffcard
 
-        reader = self.services.device("smartcard")
+        reader = self.services.smartcard
         number = staffcard.card_number(reader) if reader is not None else None
         if staffcard.is_staff_card(number, self.config.staff.card_numbers) and number:
             self.call_from_thread(self._staff_card_signed_in, staffcard.masked(number))
@@ -769,12 +770,12 @@ class KioskApp(App[int], inherit_bindings=False):
 
         self.push_screen(_load(OTHER_SCREENS["confirm_home"])(), answered)
 
-    def ask_search(self, current: str, done: Callable[[str | None], None]) -> None:
+    def ask_search(self, current: str, done: ScreenResultCallbackType[str | None]) -> None:
         """The on-screen keyboard for search words (pinyin letters or hanzi)."""
         field = FormField("search", "搜索事项", "Search services", "搜索事項", max_length=20)
         self.push_screen(_load(OTHER_SCREENS["field_input"])(field, current), done)
 
-    def ask_reference(self, done: Callable[[str | None], None]) -> None:
+    def ask_reference(self, done: ScreenResultCallbackType[str | None]) -> None:
         """Letters and digits for a receipt's number (进度查询)."""
         field = FormField("reference", "受理编号", "Reference number", "受理編號",
                           max_length=64, input_hint="code")  # fmt: skip
@@ -784,7 +785,7 @@ class KioskApp(App[int], inherit_bindings=False):
         self,
         service: Service,
         name: str,
-        done: Callable[[str | None], None],
+        done: ScreenResultCallbackType[str | None],
         current: str | None = None,
     ) -> None:
         """Open the on-screen input for one form field, starting from `current` (by default

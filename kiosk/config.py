@@ -282,7 +282,8 @@ class _Section:
             return NotImplemented
         return self.__dict__ == other.__dict__
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, like pydantic models
+    def __hash__(self) -> int:  # mutable, like pydantic models: never a dict key
+        raise TypeError(f"unhashable type: {type(self).__name__!r}")
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
@@ -366,13 +367,13 @@ def _https_only(url: str) -> str:
 
 
 class TerminalConfig(_Section):
-    id: str = Field("KIOSK-DEMO-0001", min_length=1, max_length=64)
+    id: str = Field(default="KIOSK-DEMO-0001", min_length=1, max_length=64)
     name: str = "示范政务服务一体机"
     name_en: str = "Demo Government Services Kiosk"  # shown to English-speaking residents
     location: str = "示范服务大厅"
-    region: str = Field("", check=_region_code)  # 行政区划 code, e.g. "440204"; console deadlines
+    region: str = Field(default="", check=_region_code)  # 行政区划 code, e.g. "440204"; console deadlines
     # Shown on the 暂停服务 screen when the kiosk cannot start (deploy/out_of_service.py).
-    maintainer_phone: str = Field("", max_length=40)
+    maintainer_phone: str = Field(default="", max_length=40)
     data_dir: Path = Path("~/.local/share/kiosk")
     log_dir: Path | None = None  # default: <data_dir>/logs
 
@@ -388,16 +389,16 @@ class TerminalConfig(_Section):
 class UiConfig(_Section):
     language: Literal["zh-Hans", "zh-Hant", "en"] = "zh-Hans"
     elder_mode: bool = False
-    idle_timeout_s: float = Field(60, ge=10, le=3600)
-    elder_idle_timeout_s: float = Field(120, ge=10, le=3600)
-    countdown_s: float = Field(30, ge=20, le=300)  # the resident gets at least 20 s
+    idle_timeout_s: float = Field(default=60, ge=10, le=3600)
+    elder_idle_timeout_s: float = Field(default=120, ge=10, le=3600)
+    countdown_s: float = Field(default=30, ge=20, le=300)  # the resident gets at least 20 s
     mouse: bool = True
     traditional_variant: Literal["zh-TW", "zh-HK"] = "zh-TW"  # 繁體: Taiwan or Hong Kong forms
     speech: Literal["elder", "always", "off"] = "elder"  # spoken prompts: on in 长辈模式 by default
-    speech_rate: int = Field(150, ge=80, le=300)  # espeak-ng words per minute
+    speech_rate: int = Field(default=150, ge=80, le=300)  # espeak-ng words per minute
     font_control: Literal["auto", "kitty", "xterm", "none"] = "auto"  # how 长辈模式 enlarges cells
-    font_size: float = Field(14, ge=6, le=96)  # terminal font size in normal mode (points)
-    elder_font_size: float = Field(34, ge=6, le=160)  # the same in 长辈模式: ~70x20 cells at 1080p
+    font_size: float = Field(default=14, ge=6, le=96)  # terminal font size in normal mode (points)
+    elder_font_size: float = Field(default=34, ge=6, le=160)  # the same in 长辈模式: ~70x20 cells at 1080p
 
 
 class StaffConfig(_Section):
@@ -411,9 +412,9 @@ class IdCardConfig(_Section):
     mode: Literal["emulated", "serial", "off"] = "emulated"
     port: str = "/dev/ttyUSB0"
     baudrate: Literal[9600, 19200, 38400, 57600, 115200] = 115200
-    poll_interval_s: float = Field(0.5, gt=0, le=10)
-    timeout_s: float = Field(3.0, gt=0, le=30)
-    reconnect_interval_s: float = Field(1.0, gt=0, le=60)
+    poll_interval_s: float = Field(default=0.5, gt=0, le=10)
+    timeout_s: float = Field(default=3.0, gt=0, le=30)
+    reconnect_interval_s: float = Field(default=1.0, gt=0, le=60)
     read_fingerprints: bool = False  # 30 10 instead of 30 01
     read_appended_address: bool = True  # 30 03 (追加住址) after the main read
     emulator_pace: bool = True  # emulated mode: pace replies to the baud rate like a UART
@@ -425,8 +426,8 @@ class SmartCardConfig(_Section):
     mode: Literal["emulated", "pcsc", "off"] = "emulated"
     reader: str = ""  # substring of the PC/SC reader name; empty takes the first
     start_pcscd: bool = True  # start `pcscd --foreground` if none runs (needs root)
-    vpcd_port: int = Field(35963, ge=1, le=65535)  # emulated: vpcd slot 0 = 35963, 1 = 35964
-    read_timeout_s: float = Field(10.0, gt=0, le=60)
+    vpcd_port: int = Field(default=35963, ge=1, le=65535)  # emulated: vpcd slot 0 = 35963, 1 = 35964
+    read_timeout_s: float = Field(default=10.0, gt=0, le=60)
     # emulated mode: a synthetic card already in the slot at start ("" = none)
     demo_card: Literal["", "social_security", "bank", "foreign"] = ""
 
@@ -434,16 +435,16 @@ class SmartCardConfig(_Section):
 class PrinterConfig(_Section):
     mode: Literal["emulated", "network", "serial", "usb", "off"] = "emulated"
     host: str = "127.0.0.1"
-    port: int = Field(9100, ge=1, le=65535)
+    port: int = Field(default=9100, ge=1, le=65535)
     device: str = "/dev/ttyS0"
-    baudrate: int = Field(115200, gt=0)
+    baudrate: int = Field(default=115200, gt=0)
     usb_vendor: int = 0
     usb_product: int = 0
     profile: str = "default"
-    width_chars: int = Field(32, ge=24, le=64)  # 58 mm paper: 32, 80 mm paper: 48
-    timeout_s: float = Field(5.0, gt=0, le=60)
-    poll_interval_s: float = Field(2.0, gt=0, le=60)  # background DLE EOT status poll
-    job_timeout_s: float = Field(30.0, gt=0, le=600)  # wait for the end-of-job acknowledgement
+    width_chars: int = Field(default=32, ge=24, le=64)  # 58 mm paper: 32, 80 mm paper: 48
+    timeout_s: float = Field(default=5.0, gt=0, le=60)
+    poll_interval_s: float = Field(default=2.0, gt=0, le=60)  # background DLE EOT status poll
+    job_timeout_s: float = Field(default=30.0, gt=0, le=600)  # wait for the end-of-job acknowledgement
     confirm_printed: bool = True  # GS r 1 after each job; off for printers that never answer it
     dsrdtr: bool = False  # serial hardware flow control (DSR/DTR)
 
@@ -451,18 +452,18 @@ class PrinterConfig(_Section):
 class CameraConfig(_Section):
     mode: Literal["emulated", "v4l2", "file", "off"] = "emulated"
     source: str = "0"  # V4L2 index, device path, video file or image folder
-    width: int = Field(640, ge=160, le=3840)
-    height: int = Field(480, ge=120, le=2160)
-    fps: float = Field(15, gt=0, le=60)
-    reconnect_s: float = Field(2.0, gt=0, le=60)  # retry interval while the camera is away
+    width: int = Field(default=640, ge=160, le=3840)
+    height: int = Field(default=480, ge=120, le=2160)
+    fps: float = Field(default=15, gt=0, le=60)
+    reconnect_s: float = Field(default=2.0, gt=0, le=60)  # retry interval while the camera is away
     # What the emulated camera shows: a face for 3 s then a QR code for 2 s, or one of them.
     emulated_scene: Literal["mixed", "face", "qr"] = "mixed"
-    emulated_qr_text: str = Field("KIOSK-DEMO-QR-0001", min_length=1, max_length=500)
+    emulated_qr_text: str = Field(default="KIOSK-DEMO-QR-0001", min_length=1, max_length=500)
     # Face quality rules (see kiosk/devices/camera/face.py for why these defaults).
-    face_min_width_ratio: float = Field(0.20, gt=0, lt=1)
-    face_max_centre_offset: float = Field(0.20, gt=0, le=0.5)
-    face_min_sharpness: float = Field(40.0, ge=0)
-    face_min_brightness: float = Field(50.0, ge=0, le=255)
+    face_min_width_ratio: float = Field(default=0.20, gt=0, lt=1)
+    face_max_centre_offset: float = Field(default=0.20, gt=0, le=0.5)
+    face_min_sharpness: float = Field(default=40.0, ge=0)
+    face_min_brightness: float = Field(default=50.0, ge=0, le=255)
 
 
 class A4PrinterConfig(_Section):
@@ -470,18 +471,18 @@ class A4PrinterConfig(_Section):
     # cups: a queue on a CUPS server (the system's is 127.0.0.1:631).
     mode: Literal["emulated", "cups", "off"] = "emulated"
     host: str = "127.0.0.1"
-    port: int = Field(0, ge=0, le=65535)  # 0 with emulated: a free loopback port
-    queue: str = Field("kiosk-a4", min_length=1, max_length=127)
-    poll_interval_s: float = Field(5.0, gt=0, le=300)
-    job_timeout_s: float = Field(120.0, gt=0, le=1800)  # a job held longer is cancelled
+    port: int = Field(default=0, ge=0, le=65535)  # 0 with emulated: a free loopback port
+    queue: str = Field(default="kiosk-a4", min_length=1, max_length=127)
+    poll_interval_s: float = Field(default=5.0, gt=0, le=300)
+    job_timeout_s: float = Field(default=120.0, gt=0, le=1800)  # a job held longer is cancelled
 
 
 class DocCamConfig(_Section):
     mode: Literal["emulated", "v4l2", "off"] = "emulated"  # 高拍仪: a UVC document camera
     source: str = "1"  # V4L2 index or device path
-    width: int = Field(1600, ge=640, le=6000)
-    height: int = Field(1200, ge=480, le=4000)
-    max_kib: int = Field(600, ge=50, le=8192)  # one page image, as attached to an application
+    width: int = Field(default=1600, ge=640, le=6000)
+    height: int = Field(default=1200, ge=480, le=4000)
+    max_kib: int = Field(default=600, ge=50, le=8192)  # one page image, as attached to an application
 
 
 class DevicesConfig(_Section):
@@ -495,7 +496,7 @@ class DevicesConfig(_Section):
 
 class PlatformConfig(_Section):
     mode: Literal["builtin", "remote"] = "builtin"
-    url: str = Field("", check=_https_only)  # remote mode: https://… (TLS verification always on)
+    url: str = Field(default="", check=_https_only)  # remote mode: https://… (TLS verification always on)
     ca_file: Path | None = None  # extra CA bundle for a private PKI
     terminal_secret: str = DEMO_TERMINAL_SECRET  # demo platforms only (serve --demo)
     secret_file: Path | None = None  # preferred over terminal_secret when set
@@ -506,13 +507,13 @@ class PlatformConfig(_Section):
     # "gm": 国密 on the link (SM2 signatures, SM3 digests, SM2 + SM4-GCM sealing; kiosk/gm.py)
     crypto: Literal["standard", "gm"] = "standard"
     public_key_file: Path | None = None  # platform's X25519 key for outbox encryption
-    timeout_s: float = Field(10, gt=0, le=120)
-    heartbeat_s: float = Field(60, ge=5, le=3600)
+    timeout_s: float = Field(default=10, gt=0, le=120)
+    heartbeat_s: float = Field(default=60, ge=5, le=3600)
     # The reference server (`kiosk platform serve`, and the built-in mode's embedded copy).
     server_data_dir: Path | None = None  # default: <terminal data_dir>/platform
     database_url: str = ""  # empty: SQLite in server_data_dir; postgresql://… for a fleet
     listen_host: str = "127.0.0.1"
-    listen_port: int = Field(8700, ge=0, le=65535)
+    listen_port: int = Field(default=8700, ge=0, le=65535)
 
     def server_data_path(self, terminal_data: Path) -> Path:
         return (self.server_data_dir or terminal_data / "platform").expanduser()
@@ -520,11 +521,11 @@ class PlatformConfig(_Section):
 
 class OutboxConfig(_Section):
     path: Path | None = None  # default: <data_dir>/outbox.sqlite3
-    batch_max_items: int = Field(1000, ge=1, le=1000)  # the platform takes up to 1000
-    batch_max_bytes: int = Field(4_000_000, ge=10_000, le=8_000_000)  # its body limit: 8 MiB
-    retention_days: float = Field(30, ge=0)
-    backoff_base_s: float = Field(1.0, gt=0)
-    backoff_cap_s: float = Field(300, gt=0)
+    batch_max_items: int = Field(default=1000, ge=1, le=1000)  # the platform takes up to 1000
+    batch_max_bytes: int = Field(default=4_000_000, ge=10_000, le=8_000_000)  # its body limit: 8 MiB
+    retention_days: float = Field(default=30, ge=0)
+    backoff_base_s: float = Field(default=1.0, gt=0)
+    backoff_cap_s: float = Field(default=300, gt=0)
 
 
 class KioskConfig(_Section):
@@ -534,7 +535,7 @@ class KioskConfig(_Section):
     devices: DevicesConfig = DevicesConfig()
     platform: PlatformConfig = PlatformConfig()
     outbox: OutboxConfig = OutboxConfig()
-    source: str = Field("embedded defaults", exclude=True)
+    source: str = Field(default="embedded defaults", exclude=True)
 
 
 # ------------------------------------------------------------------------------- the loader

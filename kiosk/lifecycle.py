@@ -79,13 +79,13 @@ class Lifecycle:
         self._timer: threading.Thread | None = None
         self._finished = threading.Event()
         self._stop_app: Callable[[ExitStatus, str], None] | None = None
-        self._call_soon: Callable[[Callable[[], None]], None] | None = None
+        self._call_soon: Callable[[Callable[[], None]], object] | None = None
 
     # --- wiring ------------------------------------------------------------------------
     def bind(
         self,
         stop_app: Callable[[ExitStatus, str], None],
-        call_soon: Callable[[Callable[[], None]], None],
+        call_soon: Callable[[Callable[[], None]], object],
     ) -> None:
         """`stop_app` ends the session and asks the UI to exit (runs on the UI loop);
         `call_soon` gets a callable onto that loop from any thread."""

@@ -201,9 +201,9 @@ def candidates(letters: str, limit: int = 12) -> list[Candidate]:
         found.setdefault(char, Candidate(char, len(first)))
     if not aligned and parts[-1] not in _lexicon().syllables:  # initials, as in "sb"
         loose = []
-        for order, (word, spelled) in enumerate(by_letter.get(letters[0], ())):
-            if len(spelled) <= len(letters):
-                used, full = _consumed(letters, spelled)
+        for order, (word, spelling) in enumerate(by_letter.get(letters[0], ())):
+            if len(spelling) <= len(letters):
+                used, full = _consumed(letters, spelling)
                 if used > 1:
                     loose.append((-used, -full, order, word))
         for used, _, _, word in sorted(loose)[:limit]:

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from kiosk.config import KioskConfig
@@ -177,7 +178,7 @@ class Services:
 
         jobs: dict[str, Callable[[], None]] = {"outbox": outbox_side}
         for kind, device in list(self.devices.items()):
-            jobs[kind] = lambda device=device: _stop_part(device)
+            jobs[kind] = partial(_stop_part, device)
         jobs["platform"] = lambda: _stop_part(self._embedded)
         stopping = [
             threading.Thread(target=job, name=f"stop-{name}", daemon=True)

@@ -16,11 +16,13 @@ log = logging.getLogger(__name__)
 
 
 class _Pan(Protocol):
-    pan: str
+    @property
+    def pan(self) -> str: ...
 
 
 class _CardNumber(Protocol):
-    card_number: str
+    @property
+    def card_number(self) -> str: ...
 
 
 class CardReader(Protocol):

@@ -25,7 +25,8 @@ import sys
 import threading
 from codecs import getincrementaldecoder
 from collections.abc import Callable
-from typing import IO, TYPE_CHECKING
+from io import TextIOWrapper
+from typing import IO, TYPE_CHECKING, cast
 
 from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
@@ -118,7 +119,9 @@ class KioskDriver(LinuxDriver):
         stream = sys.__stderr__
         assert stream is not None, "the kiosk needs a terminal on stderr"
         self._output = GuardedOutput(stream, self.on_lost, self.stall_s)
-        self._file = self._output  # Textual's WriterThread writes here
+        # Textual's WriterThread writes here. Textual types it TextIOWrapper but calls only
+        # write, flush, fileno and isatty, which GuardedOutput has.
+        self._file = cast("TextIOWrapper", self._output)
 
     def stop_application_mode(self) -> None:
         # Leaving: a terminal that takes no output for half a second is not waited for

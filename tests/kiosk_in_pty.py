@@ -58,7 +58,7 @@ FREEZE_S = 4.0
 freeze_asked = threading.Event()
 
 
-async def journey(pilot: Pilot[int]) -> None:
+async def journey(pilot: Pilot[object]) -> None:
     resident = Resident(pilot.app, pilot)  # type: ignore[arg-type]
     if sys.argv[1] == "freeze":
         signal.signal(signal.SIGUSR1, lambda *_: freeze_asked.set())
@@ -99,7 +99,7 @@ async def journey(pilot: Pilot[int]) -> None:
 driving: set[asyncio.Task[None]] = set()
 
 
-async def start_driving(pilot: Pilot[int]) -> None:
+async def start_driving(pilot: Pilot[object]) -> None:
     """Textual awaits the auto-pilot before it shuts down, and a pilot waiting on a stopped
     app can wait for ever: the resident acts in a task of its own, so the kiosk's exit is
     exactly what it is in production."""

@@ -19,9 +19,9 @@ class First(Screen[None]):
 class Bare(App[None]):
     def on_mount(self) -> None:
         self.push_screen(First())
-        self.call_after_refresh(self._ready)
+        self.call_after_refresh(self._report_ready)
 
-    def _ready(self) -> None:
+    def _report_ready(self) -> None:  # not `_ready`: Textual's own, which must run
         rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         os.write(int(os.environ["KIOSK_READY_FD"]), f"ready {rss_kb}\n".encode())
         self.exit()

@@ -13,13 +13,19 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.bench import BenchResult
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    Work = Callable[[np.ndarray], object]
 
 ORDER = 70
 
 
-def _frames_per_second(path: Path, n: int, work: Callable[[object], object]) -> float:
+def _frames_per_second(path: Path, n: int, work: Work) -> float:
     """Read n frames from the video (looping) and run work on each; frames per second."""
     import cv2
 
@@ -40,7 +46,7 @@ def _frames_per_second(path: Path, n: int, work: Callable[[object], object]) -> 
 
 
 def _ms_per_frame(
-    frames: list, decode: Callable[[object], object], repeat: int
+    frames: list[np.ndarray], decode: Work, repeat: int
 ) -> tuple[float, int]:
     """Mean ms per frame over `repeat` passes, and how many frames decoded."""
     decoded = sum(1 for f in frames if decode(f))  # also warms the detector
@@ -66,7 +72,7 @@ def run(quick: bool) -> Iterable[BenchResult]:
         grab = _frames_per_second(video, n, lambda f: cv2.cvtColor(f, cv2.COLOR_BGR2GRAY))
         checked = _frames_per_second(video, n, check_face)
 
-        def haar_full(frame: object) -> object:
+        def haar_full(frame: np.ndarray) -> object:
             gray = cv2.equalizeHist(to_gray(frame))
             return _cascade().detectMultiScale(gray, 1.1, 5, minSize=(60, 60))
 

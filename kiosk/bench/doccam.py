@@ -46,8 +46,10 @@ def run(quick: bool) -> Iterable[BenchResult]:
         for _ in range(rounds):
             for data in mjpeg:
                 frame = cv2.imdecode(data, cv2.IMREAD_COLOR)
+                if frame is None:
+                    raise RuntimeError("OpenCV cannot decode the JPEG it just encoded")
                 if work is not None:
-                    work(frame)
+                    work(np.asarray(frame))
         return (time.perf_counter() - start) / (rounds * len(mjpeg)) * 1000
 
     grab = per_frame(None)

@@ -95,7 +95,7 @@ def _persist_queue(path: Path) -> Any:
     from persistqueue import SQLiteAckQueue
 
     queue = SQLiteAckQueue(str(path), auto_commit=True, multithreading=True)
-    for conn in {id(c): c for c in (queue._conn, queue._putter)}.values():
+    for conn in {id(c): c for c in (queue._conn, queue._putter) if c is not None}.values():
         conn.execute("PRAGMA synchronous=FULL")
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         sync = conn.execute("PRAGMA synchronous").fetchone()[0]

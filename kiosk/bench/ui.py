@@ -22,11 +22,13 @@ import asyncio
 import gc
 import tempfile
 from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from kiosk.bench import BenchResult
 
 if TYPE_CHECKING:
+    from kiosk.resident.identity import Source
     from kiosk.touchdriver import KioskTouch
 
 ORDER = 5
@@ -43,7 +45,7 @@ TRANSITIONS = (
 class _Identity:
     """Stands in for a card read: the session holds it, the wipe must drop it."""
 
-    source = "id_card"
+    source: Source = "idcard"
 
     def __init__(self, n: int) -> None:
         self.name, self.name_en, self.id_number = "测试长者", "", f"1101051949123{n % 10000:04d}X"
@@ -103,8 +105,8 @@ async def _latency(quick: bool) -> list[BenchResult]:
                 touch.reset()
                 await _journey(touch, times)
                 taps, typed = touch.taps, touch.typed
-                screen = Screen()
-                empty.append(await touch.timed(lambda s=screen: app.push_screen(s), "Screen"))
+                blank: Screen[None] = Screen()
+                empty.append(await touch.timed(partial(app.push_screen, blank), "Screen"))
                 app.pop_screen()
                 await touch.until(lambda: touch.screen_is("HomeScreen"))
         app.services.stop()

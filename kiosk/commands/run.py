@@ -12,19 +12,16 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from kiosk.lifecycle import ExitStatus, Lifecycle
 
 if TYPE_CHECKING:
-    from textual.pilot import Pilot
+    from textual.app import AutopilotCallbackType as AutoPilot
 
     from kiosk.config import KioskConfig
 
 log = logging.getLogger(__name__)
-
-AutoPilot = Callable[["Pilot[int]"], Awaitable[None]]
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -67,12 +67,14 @@ def handle_wav(args: argparse.Namespace) -> int:
     i18n.configure(ui.traditional_variant)
     out = Path(args.out)
     rows = []
+    spoken: dict[str, list[float]] = {}  # seconds of speech per prompt, by language
     for language in i18n.LANGUAGES:
         voice = voice_for(language, ui.traditional_variant)
         (out / language).mkdir(parents=True, exist_ok=True)
         for key, values in PROMPTS.items():
             text = i18n.t(key, language, **values)
             done = render_wav(text, voice, out / language / f"{key}.wav", ui.speech_rate)
+            spoken.setdefault(language, []).append(done.seconds)
             rows.append(
                 {"language": language, "voice": voice, "key": key, "seconds": round(done.seconds, 3),
                  "chars": len(text), "path": str(done.path)}
@@ -83,6 +85,6 @@ def handle_wav(args: argparse.Namespace) -> int:
     for row in rows:
         print(f"{row['language']:8} {row['voice']:16} {row['seconds']:6.2f} s  {row['key']}")
     for language in i18n.LANGUAGES:
-        mine = [r["seconds"] for r in rows if r["language"] == language]
+        mine = spoken.get(language, [0.0])
         print(f"{language:8} {len(mine)} prompts, {sum(mine):.1f} s in all, longest {max(mine):.1f} s")
     return 0

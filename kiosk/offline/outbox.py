@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +215,7 @@ class Outbox:
     ) -> None:
         self.path = path
         self._conn = conn
+        self._closed = False  # the connection stays bound after close, so no use can find None
         self._public_key = public_key
         self._terminal_id = terminal_id
         self._clock = clock
@@ -312,10 +314,10 @@ class Outbox:
         with self._read_lock:
             self._reader.close()
         with self._lock:
-            if self._conn is not None:
+            if not self._closed:
                 checkpoint(self._conn, "TRUNCATE")
                 self._conn.close()
-                self._conn = None  # type: ignore[assignment]
+                self._closed = True
 
     stop = close
 
@@ -605,8 +607,7 @@ class Outbox:
             for start in range(0, len(results), _APPLY_CHUNK):
                 chunk = results[start : start + _APPLY_CHUNK]
                 self._draining(
-                    lambda chunk=chunk: self._apply_results(chunk, now, counts),
-                    "cannot record results",
+                    partial(self._apply_results, chunk, now, counts), "cannot record results"
                 )
         except OutboxFull:
             # Even the reserve is too small for the whole batch: one item per transaction,
@@ -614,8 +615,7 @@ class Outbox:
             for start in range(sum(counts.values()), len(results)):
                 chunk = results[start : start + 1]
                 self._draining(
-                    lambda chunk=chunk: self._apply_results(chunk, now, counts),
-                    "cannot record results",
+                    partial(self._apply_results, chunk, now, counts), "cannot record results"
                 )
                 with self._lock:
                     checkpoint(self._conn, "TRUNCATE")
@@ -722,7 +722,7 @@ class Outbox:
         return bool(moved)
 
     def _write_many(
-        self, sql: str, params: list[tuple[Any, ...]], extra: list[tuple[str, tuple[Any, ...]]] = ()
+        self, sql: str, params: list[tuple[Any, ...]], extra: Sequence[tuple[str, tuple[Any, ...]]] = ()
     ) -> None:
         """One transaction; for the drain's bookkeeping, so a full disk gives up the reserve."""
         if not params and not extra:
@@ -767,7 +767,7 @@ class Outbox:
         if freed:
             log.warning("outbox disk full: released the %d byte reserve to drain", freed)
         with self._lock:
-            if self._conn is not None:
+            if not self._closed:
                 done = checkpoint(self._conn, "TRUNCATE")
                 freed = freed or (done is not None and done[0] == 0)
         return bool(freed)
@@ -781,7 +781,14 @@ class Outbox:
                 " display FROM dead_letter ORDER BY id LIMIT ? OFFSET ?",
                 (limit, offset),
             ).fetchall()
-        return [DeadLetter(*row[:9], display=json.loads(row[9])) for row in rows]
+        return [
+            DeadLetter(
+                key=row[0], local_ref=row[1], kind=row[2], stream=row[3], seq=row[4],
+                created_at=row[5], attempts=row[6], reason=row[7], dead_at=row[8],
+                display=json.loads(row[9]),
+            )  # fmt: skip
+            for row in rows
+        ]
 
     def retry_dead_letter(self, key: str, actor: str = "staff") -> bool:
         """Put a dead letter back in the queue (its original place in its stream)."""
@@ -1080,9 +1087,9 @@ def _connect(path: Path, busy_timeout_s: float, integrity_budget_s: float) -> sq
         if check != ["ok"]:
             raise _Damaged("quick_check: " + "; ".join(check[:3]))
         if integrity_budget_s > 0:
-            check = _bounded_integrity_check(conn, integrity_budget_s)
-            if check is not None and check != ["ok"]:
-                raise _Damaged("integrity_check: " + "; ".join(check[:3]))
+            deep = _bounded_integrity_check(conn, integrity_budget_s)
+            if deep is not None and deep != ["ok"]:
+                raise _Damaged("integrity_check: " + "; ".join(deep[:3]))
         _create_schema(conn)
     except BaseException:
         conn.close()

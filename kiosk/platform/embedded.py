@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from kiosk.demo import DEMO_TERMINAL_ID, DEMO_TERMINAL_SECRET
 
 if TYPE_CHECKING:
+    import uvicorn
+
     from kiosk.platform.server.app import PlatformServer
     from kiosk.platform.server.console.settings import ConsoleSettings
     from kiosk.platform.server.faults import Fault, FaultInjector
@@ -49,7 +51,7 @@ class EmbeddedPlatform:
         self.demo = demo
         self.server: PlatformServer | None = None
         self.base_url = ""
-        self._uvicorn = None
+        self._uvicorn: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -88,16 +90,16 @@ class EmbeddedPlatform:
             self.server.app, log_level="warning", access_log=False, lifespan="off",
             timeout_graceful_shutdown=2, timeout_keep_alive=30,
         )  # fmt: skip
-        self._uvicorn = uvicorn.Server(config)
+        self._uvicorn = server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=self._uvicorn.run,
+            target=server.run,
             kwargs={"sockets": [sock]},
             name="platform-server",
             daemon=True,
         )
         self._thread.start()
         deadline = time.monotonic() + timeout
-        while not self._uvicorn.started:
+        while not server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 sock.close()
                 self.server.close()

@@ -9,12 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, TypeGuard, get_args
 
 from kiosk.hant import to_hant
 from kiosk.i18n import variant
 
 Language = Literal["zh-Hans", "zh-Hant", "en"]
+
+
+def is_language(value: str) -> TypeGuard[Language]:
+    return value in get_args(Language)
 # How a number typed on the pad is checked (and so which pad takes it).
 NumberKind = Literal["phone", "id_number", "bank_card", "amount", "integer", "reference"]
 JsonObj = Mapping[str, object]

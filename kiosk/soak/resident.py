@@ -20,6 +20,7 @@ from kiosk.touchdriver import KioskTouch
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
+    from kiosk.resident.session import Submission
 
 APPLY_SERVICE = "SB002"  # 社会保障卡补换领: card identity, a reason and a phone number
 QUICK_SERVICE = "SB004"  # card identity and a phone number only (the soak's application)
@@ -83,10 +84,15 @@ class Resident:
         await self.tap("#form-next")
         await self.tap("#review-submit")
         # The screen takes the session's submission when it mounts: told, once it shows.
-        await self.until(
-            lambda: getattr(self.app.screen, "submission", None) is not None, "submitted screen"
-        )
-        submission = self.app.screen.submission  # type: ignore[attr-defined]
+        def shown() -> Submission | None:
+            session = self.app.session
+            if session is None or not self.app.screen.query("#submitted-print"):
+                return None
+            return session.submission
+
+        await self.until(lambda: shown() is not None, "submitted screen")
+        submission = shown()
+        assert submission is not None
         return Submitted(submission.key, submission.local_ref)
 
     async def receipt_printed(self) -> None:

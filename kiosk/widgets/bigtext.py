@@ -8,6 +8,7 @@ installed or the text does not fit the width, it falls back to ordinary bold tex
 from __future__ import annotations
 
 from functools import lru_cache
+from math import ceil, floor
 from pathlib import Path
 
 from rich.text import Text
@@ -42,17 +43,20 @@ def rasterise(text: str, pixel_height: int) -> tuple[str, ...]:
     if path is None:
         return ()
     font = ImageFont.truetype(str(path), pixel_height * SUPERSAMPLE)
-    left, top, right, bottom = font.getbbox(text)
+    box = font.getbbox(text)
+    left, top, right, bottom = floor(box[0]), floor(box[1]), ceil(box[2]), ceil(box[3])
     big = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
     ImageDraw.Draw(big).text((-left, -top), text, font=font, fill=255)
     width = max(1, round(big.width / SUPERSAMPLE))
     height = max(2, round(big.height / SUPERSAMPLE))
     height += height % 2
-    pixels = big.resize((width, height), Image.Resampling.BOX).load()
+    pixels = big.resize((width, height), Image.Resampling.BOX).tobytes()  # one byte a pixel
     lines = []
     for y in range(0, height, 2):
+        upper, lower = y * width, (y + 1) * width
         cells = (
-            _CELLS[pixels[x, y] > THRESHOLD, pixels[x, y + 1] > THRESHOLD] for x in range(width)
+            _CELLS[pixels[upper + x] > THRESHOLD, pixels[lower + x] > THRESHOLD]
+            for x in range(width)
         )
         lines.append("".join(cells).rstrip())
     return tuple(lines)

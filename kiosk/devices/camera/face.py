@@ -20,6 +20,7 @@ from __future__ import annotations
 import enum
 import threading
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -111,7 +112,8 @@ def _cascade() -> Any:
     if cascade is None:
         import cv2
 
-        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+        # cv2.data.haarcascades, which OpenCV's type stubs do not declare
+        path = str(Path(cv2.__file__).parent / "data" / "haarcascade_frontalface_default.xml")
         cascade = cv2.CascadeClassifier(path)
         if cascade.empty():
             raise RuntimeError(f"Haar cascade missing from the OpenCV wheel: {path}")

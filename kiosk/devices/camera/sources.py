@@ -61,7 +61,7 @@ class V4L2Source:
             raise SourceFailed(f"{self.device} exists but cannot be opened")
         # MJPG lets USB 2.0 cameras reach 640x480 at full rate; a camera that refuses it
         # keeps its default format, which still works.
-        cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
+        cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*"MJPG"))
         cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
         cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
         cap.set(cv2.CAP_PROP_FPS, self.fps)

@@ -94,14 +94,15 @@ def qr_frame(text: str, width: int = WIDTH, height: int = HEIGHT, module_px: int
     import cv2
     import numpy as np
     import qrcode
+    from qrcode.image.pil import PilImage
 
     code = qrcode.QRCode(border=4, box_size=module_px)
     code.add_data(text.encode("utf-8"))
     code.make(fit=True)
-    img = np.array(code.make_image().convert("L"), dtype=np.uint8)
+    img = np.array(code.make_image(image_factory=PilImage).convert("L"), dtype=np.uint8)
     side = min(img.shape[0], height, width)
     if side != img.shape[0]:
-        img = cv2.resize(img, (side, side), interpolation=cv2.INTER_NEAREST)
+        img = np.asarray(cv2.resize(img, (side, side), interpolation=cv2.INTER_NEAREST))
     frame = np.full((height, width), 200, np.uint8)
     y, x = (height - side) // 2, (width - side) // 2
     frame[y : y + side, x : x + side] = img
@@ -135,7 +136,7 @@ def write_video(path: Path, frames: list[np.ndarray], fps: float) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     h, w = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter.fourcc(*"MJPG"), fps, (w, h))
     if not writer.isOpened():
         raise OSError(f"cannot write video {tmp}")
     try:

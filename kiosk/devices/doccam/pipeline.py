@@ -59,7 +59,7 @@ def find_sheet(frame: np.ndarray) -> np.ndarray | None:
     _, mask = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     if small.ndim == 3:
         saturation = cv2.cvtColor(cv2.GaussianBlur(small, (5, 5), 0), cv2.COLOR_BGR2HSV)[..., 1]
-        mask &= (saturation < MAX_PAPER_SATURATION).astype(np.uint8) * 255
+        mask = cv2.bitwise_and(mask, (saturation < MAX_PAPER_SATURATION).astype(np.uint8) * 255)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     best = None

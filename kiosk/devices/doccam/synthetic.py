@@ -36,6 +36,8 @@ def page_image(kind: int = 0) -> np.ndarray:
 
     page = Image.new("RGB", (PAGE_W, PAGE_H), (236, 236, 231))
     draw = ImageDraw.Draw(page)
+    title_font: ImageFont.FreeTypeFont | ImageFont.ImageFont
+    body_font: ImageFont.FreeTypeFont | ImageFont.ImageFont
     try:
         title_font = ImageFont.truetype(FONT_PATH, 46)
         body_font = ImageFont.truetype(FONT_PATH, 24)
@@ -64,8 +66,8 @@ def page_image(kind: int = 0) -> np.ndarray:
 
 def desk_texture(width: int, height: int, rng: np.random.Generator) -> np.ndarray:
     """Wood grain: stretched noise in warm browns, different for every seed."""
-    grain = rng.normal(0, 1, (height // 8 + 1, width // 64 + 1)).astype(np.float32)
-    grain = cv2.resize(grain, (width, height), interpolation=cv2.INTER_CUBIC)
+    coarse = rng.normal(0, 1, (height // 8 + 1, width // 64 + 1)).astype(np.float32)
+    grain = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC)
     fine = cv2.GaussianBlur(rng.normal(0, 1, (height, width)).astype(np.float32), (0, 0), 1.5)
     wood = 0.6 * grain + 0.25 * fine
     base = np.array([48, 92, 140], np.float32)  # BGR brown
@@ -118,7 +120,7 @@ def desk_photo(
     frame = cv2.GaussianBlur(frame, (0, 0), 0.8)
     if blur > 0:
         frame = cv2.GaussianBlur(frame, (0, 0), blur)
-    noise = np.empty(frame.shape, np.float32)
-    cv2.randn(noise, 0, 3.0)
-    frame += noise
+    # Sensor noise in every channel, from the seed (cv2.randn with a scalar 3.0 fills only the
+    # first channel, and from OpenCV's global state).
+    frame += rng.normal(0, 3.0, frame.shape).astype(np.float32)
     return DeskPhoto(np.clip(frame, 0, 255).astype(np.uint8), corners, page)

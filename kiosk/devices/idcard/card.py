@@ -87,13 +87,17 @@ class IdCard:
     @classmethod
     def from_payload(cls, payload: ReadPayload, appended_address: str = "") -> IdCard:
         card_type, values = parse_text(payload.text)
-        return cls(
+        card = cls(
             card_type=card_type,
             appended_address=appended_address,
             photo=bytearray(payload.photo),
             fingerprints=[bytearray(t) for t in payload.fingerprint_templates],
-            **values,
         )
+        for name, value in values.items():  # the text block's fields, all strings
+            if not isinstance(getattr(card, name, None), str):
+                raise TypeError(f"IdCard has no text field {name!r}")
+            setattr(card, name, value)
+        return card
 
     # Derived, not personal -------------------------------------------------------------
     @property

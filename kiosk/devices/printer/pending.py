@@ -5,6 +5,7 @@ power. Receipts hold only masked data, so the file holds nothing in clear.
 
 from __future__ import annotations
 
+import builtins
 import json
 import logging
 import os
@@ -81,7 +82,7 @@ class PendingStore:
     def __len__(self) -> int:
         return len(self.list())
 
-    def _load(self) -> list[PendingReceipt]:
+    def _load(self) -> builtins.list[PendingReceipt]:  # `list` here is the method above
         try:
             raw = self.path.read_text("utf-8")
         except FileNotFoundError:
@@ -106,7 +107,7 @@ class PendingStore:
             )
             return []
 
-    def _save(self, items: list[PendingReceipt]) -> None:
+    def _save(self, items: builtins.list[PendingReceipt]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
         data = {"version": 1, "pending": [p.to_json() for p in items]}

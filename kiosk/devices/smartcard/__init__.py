@@ -13,20 +13,17 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kiosk.config import SmartCardConfig
-    from kiosk.devices.base import Device, EventHub
+    from kiosk.devices.base import EventHub
+    from kiosk.devices.smartcard.reader import SmartCardReader
 
 
-def create(section: SmartCardConfig, events: EventHub, data_dir: Path) -> Device:
+def create(section: SmartCardConfig, events: EventHub, data_dir: Path) -> SmartCardReader:
     """mode "pcsc": the real readers (name substring from `section.reader`);
     mode "emulated": a virtual card slot on vpcd that the demo inserts cards into
     (`device.emulator.insert(cards.SocialSecurityCardApp())`, `device.emulator.remove()`)."""
     from kiosk.devices.smartcard.reader import SmartCardReader
 
-    options = dict(
-        start_pcscd=section.start_pcscd,
-        pcscd_log=Path(data_dir).expanduser() / "logs" / "pcscd.log",
-        read_timeout_s=section.read_timeout_s,
-    )
+    pcscd_log = Path(data_dir).expanduser() / "logs" / "pcscd.log"
     if section.mode == "emulated":
         from kiosk.devices.smartcard.emulated import EmulatedSmartCardReader
 
@@ -35,6 +32,14 @@ def create(section: SmartCardConfig, events: EventHub, data_dir: Path) -> Device
             port=section.vpcd_port,
             reader=section.reader,
             demo_card=section.demo_card,
-            **options,
+            start_pcscd=section.start_pcscd,
+            pcscd_log=pcscd_log,
+            read_timeout_s=section.read_timeout_s,
         )
-    return SmartCardReader(events, reader=section.reader, **options)
+    return SmartCardReader(
+        events,
+        reader=section.reader,
+        start_pcscd=section.start_pcscd,
+        pcscd_log=pcscd_log,
+        read_timeout_s=section.read_timeout_s,
+    )

@@ -138,9 +138,10 @@ class VirtualCardSlot:
             # vpcd went away (pcscd stopped): the card stays in; wait for vpcd to come back.
             self.connected.clear()
             _close(sock)
-            sock = self._reconnect(card, stop)
-            if sock is None:
+            back = self._reconnect(card, stop)
+            if back is None:
                 return
+            sock = back
 
     def _reconnect(self, card: CardApplication, stop: threading.Event) -> socket.socket | None:
         while not stop.wait(0.2):

@@ -377,9 +377,9 @@ class PlatformServer:
         # NOT_VERIFIED after the same face check).
         # Off the event loop: a face detection takes milliseconds of CPU that heartbeats
         # queued behind it would otherwise wait for.
-        why = await run_in_threadpool(check_face_jpeg, req.face_jpeg_b64)
-        if why:
-            return JSONResponse({"verified": False, "method": "face", "reason": why})
+        unfit = await run_in_threadpool(check_face_jpeg, req.face_jpeg_b64)
+        if unfit:
+            return JSONResponse({"verified": False, "method": "face", "reason": unfit})
         number = req.id_number.upper()
         resident = self.demo.residents.get(number) if id_number_acceptable(number) else None
         if resident is None or not self._face_matches(resident, req.face_jpeg_b64):

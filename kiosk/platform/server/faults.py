@@ -22,6 +22,8 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 Mode = Literal["latency", "error", "rate_limit", "drop", "malformed", "schema"]
 MODES: tuple[Mode, ...] = ("latency", "error", "rate_limit", "drop", "malformed", "schema")
 _ALIASES: dict[str, Mode] = {"5xx": "error", "429": "rate_limit", "bad_json": "malformed"}
@@ -143,11 +145,11 @@ class FaultInjector:
 class FaultMiddleware:
     """ASGI middleware applying the injector's faults to HTTP requests."""
 
-    def __init__(self, app: Any, injector: FaultInjector) -> None:
+    def __init__(self, app: ASGIApp, injector: FaultInjector) -> None:
         self.app = app
         self.injector = injector
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.injector.faults:
             await self.app(scope, receive, send)
             return
@@ -164,12 +166,12 @@ class FaultMiddleware:
         else:
             await self._after(fault, scope, receive, send)
 
-    async def _after(self, fault: Fault, scope: dict, receive: Any, send: Any) -> None:
+    async def _after(self, fault: Fault, scope: Scope, receive: Receive, send: Send) -> None:
         """Let the app handle the request, then spoil the response it produced."""
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
 
-        async def capture(message: dict[str, Any]) -> None:
+        async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
                 start.update(message)
             elif message["type"] == "http.response.body":
@@ -197,7 +199,9 @@ class FaultMiddleware:
         await send({"type": "http.response.body", "body": spoiled})
 
 
-async def _send_json(send: Any, status: int, data: dict, extra: list | None = None) -> None:
+async def _send_json(
+    send: Send, status: int, data: dict[str, str], extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
     body = json.dumps(data).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send(

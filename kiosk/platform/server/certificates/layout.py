@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -168,16 +169,16 @@ def _data_table(content: CertificateContent, font: str) -> Table:
     ]
     widths = [width * n / sum(lengths) for n in lengths]
     table = Table(rows, colWidths=widths, repeatRows=1)
-    commands: list[tuple[object, ...]] = [
+    table_style = TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.5, RULE),
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]
+    ])  # fmt: skip
     for i in data.numeric:
-        commands.append(("ALIGN", (i, 1), (i, -1), "RIGHT"))
-    table.setStyle(TableStyle(commands))
+        table_style.add("ALIGN", (i, 1), (i, -1), "RIGHT")
+    table.setStyle(table_style)
     for i in data.numeric:  # Paragraphs ignore the cell ALIGN: right-align their style
         for row in rows[1:]:
             para = row[i]
@@ -327,6 +328,8 @@ def _counting(font: str, issue: Issue) -> type[Canvas]:
     """A canvas that holds pages back until the end so each footer can say 第 n 页 共 m 页."""
 
     class CountingCanvas(Canvas):
+        _startPage: Callable[[], None]  # reportlab's own, which its type stubs leave out
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:  # reportlab's own arguments
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, object]] = []

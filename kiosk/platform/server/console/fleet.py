@@ -245,7 +245,8 @@ class Fleet:
     # --- reading --------------------------------------------------------------------------
 
     def page(self, state: Filter, query: str, page: int) -> Page:
-        where, params = [], []
+        where: list[str] = []
+        params: list[str] = []
         if state == "alerts":
             where.append("alert_count > 0")
         elif state:

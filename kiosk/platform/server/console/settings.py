@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+N = TypeVar("N", int, float)
 
 
 @dataclass(frozen=True)
@@ -55,19 +57,26 @@ class ConsoleSettings:
         """KIOSK_CONSOLE_OFFLINE_AFTER_S etc.; KIOSK_CONSOLE_DEADLINES names a TOML file
         with tables like `[3714] contact_days = 1, fix_days = 5`."""
         env = os.environ if environ is None else environ
-        values: dict[str, float | int] = {}
-        for name, kind in (("offline_after_s", float), ("backlog_items", int),
-                           ("backlog_age_s", float), ("skew_s", float),
-                           ("max_failures", int), ("lockout_s", float),
-                           ("session_s", float)):  # fmt: skip
+        default = cls()
+
+        def number(name: str, kind: Callable[[str], N], fallback: N) -> N:
             raw = env.get(f"KIOSK_CONSOLE_{name.upper()}")
-            if raw:
-                values[name] = kind(raw)
+            return kind(raw) if raw else fallback
+
         deadlines = dict(DEFAULT_DEADLINES)
         path = env.get("KIOSK_CONSOLE_DEADLINES")
         if path:
             deadlines.update(load_deadlines(Path(path)))
-        return dataclasses.replace(cls(deadlines=deadlines), **values)
+        return cls(
+            offline_after_s=number("offline_after_s", float, default.offline_after_s),
+            backlog_items=number("backlog_items", int, default.backlog_items),
+            backlog_age_s=number("backlog_age_s", float, default.backlog_age_s),
+            skew_s=number("skew_s", float, default.skew_s),
+            max_failures=number("max_failures", int, default.max_failures),
+            lockout_s=number("lockout_s", float, default.lockout_s),
+            session_s=number("session_s", float, default.session_s),
+            deadlines=deadlines,
+        )
 
 
 def load_deadlines(path: Path) -> dict[str, Deadlines]:
