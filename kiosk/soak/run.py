@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk.memory import release_freed
+
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
     from kiosk.soak.resident import Resident
@@ -53,7 +55,11 @@ class Usage:
 
     @classmethod
     def now(cls) -> Usage:
+        """Read at the state the kiosk reaches between residents (collected, freed pages
+        given back): what stays is what the kiosk holds, not what malloc happens to cache
+        at that instant (that swings by ±3 MiB from one second to the next)."""
         gc.collect()
+        release_freed()
         with open("/proc/self/statm") as f:
             rss_pages = int(f.read().split()[1])
         return cls(
