@@ -31,7 +31,7 @@ from kiosk.display.font import detect
 from kiosk.hant import to_hant
 from kiosk.i18n import configure, t, variant
 from kiosk.lifecycle import ExitStatus, Lifecycle
-from kiosk.memory import release_freed
+from kiosk.memory import collect_and_release
 from kiosk.resident import actions
 from kiosk.resident.service import FormField, Language, Service, is_language
 from kiosk.resident.session import ResidentSession
@@ -353,10 +353,9 @@ class KioskApp(App[int], inherit_bindings=False):
 
     def _collect_while_idle(self) -> None:
         if self.session is None:
-            gc.collect()
             # The session's screens and answers are cycles: only this collection frees them,
             # after the session end's trim, so their pages go back to the system here.
-            release_freed()
+            collect_and_release()
 
     def _home(self) -> HomeScreen:
         return next(s for s in self.screen_stack if isinstance(s, HomeScreen))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import logging
 
 log = logging.getLogger(__name__)
@@ -34,3 +35,11 @@ def release_freed() -> bool:
         return False
     _trim(0)
     return True
+
+
+def collect_and_release() -> None:
+    """The state between residents: cycles collected (a session's screens and answers are
+    cycles), then their pages given back. The idle-time collection and the soak's readings
+    both use this, so the soak measures what the kiosk keeps."""
+    gc.collect()
+    release_freed()

@@ -10,7 +10,6 @@ read; at the end again, once every submission has reached the platform.
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import tempfile
 import threading
@@ -21,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.memory import release_freed
+from kiosk.memory import collect_and_release
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
@@ -58,8 +57,7 @@ class Usage:
         """Read at the state the kiosk reaches between residents (collected, freed pages
         given back): what stays is what the kiosk holds, not what malloc happens to cache
         at that instant (that swings by ±3 MiB from one second to the next)."""
-        gc.collect()
-        release_freed()
+        collect_and_release()
         with open("/proc/self/statm") as f:
             rss_pages = int(f.read().split()[1])
         return cls(

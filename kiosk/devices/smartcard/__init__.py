@@ -9,12 +9,17 @@ pyscard is imported only when a PC/SC call is made, never at import time.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:
     from kiosk.config import SmartCardConfig
     from kiosk.devices.base import EventHub
     from kiosk.devices.smartcard.reader import SmartCardReader
+
+    class _ReaderOptions(TypedDict):  # what both readers take alike
+        start_pcscd: bool
+        pcscd_log: Path
+        read_timeout_s: float
 
 
 def create(section: SmartCardConfig, events: EventHub, data_dir: Path) -> SmartCardReader:
@@ -23,7 +28,11 @@ def create(section: SmartCardConfig, events: EventHub, data_dir: Path) -> SmartC
     (`device.emulator.insert(cards.SocialSecurityCardApp())`, `device.emulator.remove()`)."""
     from kiosk.devices.smartcard.reader import SmartCardReader
 
-    pcscd_log = Path(data_dir).expanduser() / "logs" / "pcscd.log"
+    options: _ReaderOptions = {
+        "start_pcscd": section.start_pcscd,
+        "pcscd_log": Path(data_dir).expanduser() / "logs" / "pcscd.log",
+        "read_timeout_s": section.read_timeout_s,
+    }
     if section.mode == "emulated":
         from kiosk.devices.smartcard.emulated import EmulatedSmartCardReader
 
@@ -32,14 +41,6 @@ def create(section: SmartCardConfig, events: EventHub, data_dir: Path) -> SmartC
             port=section.vpcd_port,
             reader=section.reader,
             demo_card=section.demo_card,
-            start_pcscd=section.start_pcscd,
-            pcscd_log=pcscd_log,
-            read_timeout_s=section.read_timeout_s,
+            **options,
         )
-    return SmartCardReader(
-        events,
-        reader=section.reader,
-        start_pcscd=section.start_pcscd,
-        pcscd_log=pcscd_log,
-        read_timeout_s=section.read_timeout_s,
-    )
+    return SmartCardReader(events, reader=section.reader, **options)
