@@ -1,5 +1,5 @@
-"""The A4 printer adapter over CUPS (IPP through pycups): submit a PDF, follow the job to
-completed, read printer state, paper, toner and door in XFS4IoT words.
+"""The A4 printer adapter over CUPS: submit a PDF, follow the job to completed (pycups),
+read printer state, paper, toner and door in XFS4IoT words (IPP directly: see ipp.py).
 
 Blocking calls (pycups talks HTTP to cupsd) run in the caller's thread worker; a background
 thread polls the printer so `health()` never blocks. Each call opens its own connection:
@@ -9,6 +9,7 @@ pycups connections are not safe to share between threads.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import logging
 import tempfile
 import threading
@@ -16,6 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kiosk.devices.a4printer.ipp import IppError, get_printer_attributes
 from kiosk.devices.a4printer.status import (
     JOB_ATTRIBUTES,
     STATUS_ATTRIBUTES,
@@ -138,13 +140,10 @@ class A4Printer(Device):
 
     def status(self) -> A4Status:
         """A live IPP Get-Printer-Attributes; DeviceError("offline") when CUPS is away."""
-        import cups
-
         try:
-            attributes = self._connect().getPrinterAttributes(
-                self.queue, requested_attributes=STATUS_ATTRIBUTES
-            )
-        except (cups.IPPError, RuntimeError) as exc:
+            attributes = get_printer_attributes(self.host, self.port, self.queue,
+                                                STATUS_ATTRIBUTES)  # fmt: skip
+        except (IppError, OSError, http.client.HTTPException) as exc:
             self._set(None, f"CUPS not answering: {exc}")
             raise DeviceError("offline", f"A4 printer not reachable: {exc}",
                               state=DeviceState.NO_DEVICE) from None  # fmt: skip

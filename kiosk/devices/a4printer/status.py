@@ -97,16 +97,14 @@ class A4Status:
         }  # fmt: skip
 
 
-# What status_from_ipp reads, and all a status poll asks for: pycups' getPrinterAttributes
-# leaks ~50 KiB per call when it returns every attribute (the kiosk polls every 2 s: GiBs a
-# day), ~0.5 KiB when asked for these (measured 2026-12-01: still ~20 MiB a day; to be fixed).
+# What status_from_ipp reads, and all a status poll asks for.
 STATUS_ATTRIBUTES = ["printer-state", "printer-state-reasons", "printer-state-message",
                      "printer-is-accepting-jobs", "marker-levels"]  # fmt: skip
 JOB_ATTRIBUTES = ["job-state", "job-state-reasons"]  # what following a job reads
 
 
 def status_from_ipp(attributes: dict[str, Any]) -> A4Status:
-    """Build from pycups getPrinterAttributes()."""
+    """Build from Get-Printer-Attributes' answer (ipp.py; the shape pycups gives too)."""
     raw_reasons = attributes.get("printer-state-reasons") or []
     if isinstance(raw_reasons, str):
         raw_reasons = [raw_reasons]
