@@ -15,6 +15,7 @@ watchdog pings, so the unit is not restarted into the same failure), and exits a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -82,10 +83,8 @@ class Notify:
 
     def send(self, text: str) -> None:
         if self.sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self.sock.sendto(text.encode(), self.address)
-            except OSError:
-                pass
 
 
 def main() -> int:

@@ -13,7 +13,7 @@ import importlib.util
 import os
 import sys
 
-from kiosk import __version__
+from kiosk import __version__, allocator
 from kiosk.at_rest import PRIVATE_UMASK
 from kiosk.config import ConfigError
 
@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "run"])
+    if argv is None:  # a process of its own (not main() called by a test)
+        allocator.restart_with_jemalloc(args.command, sys.orig_argv)
+        allocator.settle(os.environ)
     # Whatever a kiosk command writes (data, keys, logs) is private from its first byte;
     # restored after, for callers that run main() in their own process (tests).
     before = os.umask(PRIVATE_UMASK)

@@ -15,6 +15,8 @@ import ctypes.util
 import gc
 import logging
 
+from kiosk import allocator
+
 log = logging.getLogger(__name__)
 
 
@@ -31,6 +33,8 @@ _trim = _malloc_trim()
 
 def release_freed() -> bool:
     """Return freed heap pages to the system; False where the C library cannot."""
+    if allocator.purge():  # jemalloc (kiosk/allocator.py): glibc's heap is near empty
+        return True
     if _trim is None:
         return False
     _trim(0)

@@ -15,6 +15,7 @@ APT_PACKAGES=(
   tmux                                         # the real-terminal test; handy over SSH
   espeak-ng sox                                # spoken prompts; WAV durations
   kitty xterm                                  # the kiosk's terminal (font size by 长辈模式)
+  libjemalloc2                                 # the kiosk's allocator: flat memory 24/7 (kiosk/allocator.py)
 )
 # The tests also run the reference platform server on a throwaway PostgreSQL cluster, and
 # screenshot the kiosk in a real terminal on a virtual X screen.

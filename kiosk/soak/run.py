@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk import allocator
 from kiosk.memory import collect_and_release
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ class SoakReport:
     delivered: int = 0  # of those, at the platform (once each: its key is unique there)
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
+    allocator: str = field(default_factory=allocator.in_use)  # what the RSS was measured under
 
     @property
     def rss_growth_mib(self) -> float:
@@ -122,6 +124,7 @@ class SoakReport:
             f"sessions: {self.sessions} after {self.warmup} warm-up "
             f"({self.applications} applications, {self.timeouts} timeouts) in {self.seconds:g} s",
             f"submitted {self.submitted}, delivered once {self.delivered}",
+            f"allocator: {self.allocator}",
         ]
         if before and after:
             lines += [
