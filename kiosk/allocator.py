@@ -8,8 +8,8 @@ caches it keeps fill in between them. Under CPython's own allocator the survivor
 both while the bytes in use stayed flat (Python's 88-89 MiB, malloc's 37-38 MiB). With
 jemalloc (size-class slabs, unused pages purged) it stayed within 221-226 MiB with no trend.
 
-The choice is made before Python starts (LD_PRELOAD, PYTHONMALLOC), so `kiosk run` and
-`kiosk soak` start themselves again once with it, same pid and fds (exec). KIOSK_ALLOCATOR=
+The choice is made before Python starts (LD_PRELOAD, PYTHONMALLOC), so `kiosk run`,
+`kiosk soak` and `kiosk bench` start themselves again once with it, same pid and fds (exec). KIOSK_ALLOCATOR=
 system keeps glibc's malloc and CPython's allocator (for valgrind, or a machine without it).
 """
 
@@ -31,7 +31,8 @@ JEMALLOC_PATHS = (
 # background thread does it while the kiosk idles between residents.
 MALLOC_CONF = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0"
 MARK = "KIOSK_ALLOCATOR"  # "jemalloc" while starting again (settle() removes it); "system": opt out
-LONG_RUNNING = frozenset({"run", "soak"})
+# bench too: its soak figures are read under the allocator the kiosk runs with
+LONG_RUNNING = frozenset({"run", "soak", "bench"})
 
 
 def jemalloc_library() -> str | None:
