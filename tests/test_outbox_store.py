@@ -302,3 +302,56 @@ def test_two_processes_creating_the_outbox_at_once_agree(tmp_path: Path, pub):
     for box in boxes:
         box.close()
     assert not list(tmp_path.glob("*.corrupt-*"))
+
+
+LOOPED_OPEN = """
+import sys
+from pathlib import Path
+from kiosk.offline.crypto import load_public_key
+from kiosk.offline.outbox import Outbox
+with Outbox.open(Path(sys.argv[1]), load_public_key(Path(sys.argv[2]))) as box:
+    report = box.recovery
+    assert report is not None
+    print(report.carried.get("outbox", 0), box.pending_count(), box.integrity_check())
+    print("|".join(report.unreadable))
+"""
+
+
+def test_a_table_that_loops_back_is_read_once_not_forever(tmp_path: Path, pub):
+    """A damaged b-tree whose last child points back at its first leaf: read by rowid, the
+    same rows come back forever. Recovery once did, until the process had taken 24 GiB; now
+    it carries each row once and says where the table looped. Opened in a child process with
+    its memory capped, so a regression fails here rather than taking the machine."""
+    import resource
+    import struct
+    import subprocess
+    import sys
+
+    path = tmp_path / "outbox.sqlite3"
+    with Outbox.open(path, pub) as box:
+        keys = {resident_item(box, image=os.urandom(600)).key for _ in range(120)}
+    conn = sqlite3.connect(path)
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'outbox'").fetchone()
+    (page,) = conn.execute("PRAGMA page_size").fetchone()
+    conn.close()
+    data = bytearray(path.read_bytes())
+    at = (root - 1) * page + (100 if root == 1 else 0)
+    assert data[at] == 0x05, "the outbox table should span pages under an interior root"
+    first_cell = struct.unpack(">H", data[at + 12 : at + 14])[0] + (root - 1) * page
+    first_leaf = data[first_cell : first_cell + 4]
+    data[at + 8 : at + 12] = first_leaf  # the right-most child: back to the first leaf
+    path.write_bytes(bytes(data))
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    done = subprocess.run(
+        [sys.executable, "-c", LOOPED_OPEN, str(path), str(tmp_path / "keys" / "platform_x25519.pub")],
+        capture_output=True, text=True, timeout=120, preexec_fn=cap,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    counts, unreadable = done.stdout.splitlines()[:2]
+    carried, pending, check = counts.split(" ", 2)
+    assert int(carried) == int(pending) <= len(keys) and int(carried) > 0
+    assert check == "['ok']"
+    assert "loops back" in unreadable
