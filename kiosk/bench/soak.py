@@ -21,8 +21,10 @@ def run(quick: bool) -> Iterable[BenchResult]:
     if before is None or after is None:
         raise RuntimeError(f"soak did not finish: {report.check()}")
     note = f"{report.sessions} sessions after {report.warmup} warm-up; baseline: after warm-up"
+    yield BenchResult.compare("soak.rss_anon_after_sessions", after.anon_mib, "MiB",
+                              before.anon_mib, note=note)  # fmt: skip
     yield BenchResult.compare("soak.rss_after_sessions", after.rss_mib, "MiB", before.rss_mib,
-                              note=note)  # fmt: skip
+                              note=note + "; with mapped files' pages")  # fmt: skip
     yield BenchResult.compare("soak.threads_after_sessions", after.threads, "threads",
                               before.threads, note=note)  # fmt: skip
     yield BenchResult.compare("soak.open_fds_after_sessions", after.fds, "fds", before.fds,

@@ -23,8 +23,8 @@ def handle(args: argparse.Namespace) -> int:
     def progress(done: int, report: SoakReport) -> None:
         if not args.json and done % 100 == 0:  # the trend, should a long run be cut short
             now = Usage.now()
-            print(f"{done} sessions: RSS {now.rss_mib:.1f} MiB, threads {now.threads}, "
-                  f"fds {now.fds}", file=sys.stderr, flush=True)  # fmt: skip
+            print(f"{done} sessions: RssAnon {now.anon_mib:.1f} MiB (RSS {now.rss_mib:.1f}), "
+                  f"threads {now.threads}, fds {now.fds}", file=sys.stderr, flush=True)  # fmt: skip
 
     report = run_soak(args.sessions, args.warmup, progress=progress)
     problems = report.check()
