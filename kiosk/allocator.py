@@ -49,7 +49,7 @@ def environment(environ: Mapping[str, str], library: str) -> dict[str, str]:
 def restart_with_jemalloc(command: str | None, orig_argv: Sequence[str]) -> None:
     """Exec the same command again under jemalloc; returns only when it should not (not a
     long-running command, already done or declined, or no jemalloc here)."""
-    if (command or "run") not in LONG_RUNNING or os.environ.get(MARK) or in_use() == "jemalloc":
+    if command not in LONG_RUNNING or os.environ.get(MARK) or in_use() == "jemalloc":
         return
     library = jemalloc_library()
     if library is None:

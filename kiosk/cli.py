@@ -52,14 +52,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_named(args: list[str]) -> str | None:
+    """The subcommand in a command line, read before the parser is built (that imports
+    every command module: too slow to do twice); None for --help and --version."""
+    words = iter(args)
+    for word in words:
+        if word in ("-h", "--help", "--version"):
+            return None
+        if word == "--config":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return "run"
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # a process of its own (not main() called by a test)
+        allocator.restart_with_jemalloc(_command_named(sys.argv[1:]), sys.orig_argv)
+        allocator.settle(os.environ)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "run"])
-    if argv is None:  # a process of its own (not main() called by a test)
-        allocator.restart_with_jemalloc(args.command, sys.orig_argv)
-        allocator.settle(os.environ)
     # Whatever a kiosk command writes (data, keys, logs) is private from its first byte;
     # restored after, for callers that run main() in their own process (tests).
     before = os.umask(PRIVATE_UMASK)

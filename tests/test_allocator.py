@@ -48,3 +48,16 @@ def test_opt_out_keeps_the_system_allocator() -> None:
 def test_short_commands_do_not_restart(command: str) -> None:
     allocator.restart_with_jemalloc(command, sys.orig_argv)  # an exec would end this test
     assert allocator.in_use() == "glibc"
+
+
+@pytest.mark.parametrize(
+    ("words", "command"),
+    [([], "run"), (["--config", "soak.toml"], "run"), (["--config", "k.toml", "soak", "-h"], "soak"),
+     (["diag", "--json"], "diag"), (["--help"], None), (["--version"], None)],
+)  # fmt: skip
+def test_the_command_is_read_before_the_parser_is_built(
+    words: list[str], command: str | None
+) -> None:
+    from kiosk.cli import _command_named
+
+    assert _command_named(words) == command
