@@ -716,7 +716,9 @@ class KioskApp(App[int], inherit_bindings=False):
 
     def can_go_back(self) -> bool:
         screen = self.screen
-        return isinstance(screen, KioskScreen) and screen.can_go_back() and len(self.screen_stack) > 2
+        return (
+            isinstance(screen, KioskScreen) and screen.can_go_back() and len(self.screen_stack) > 2
+        )
 
     def go_back(self) -> None:
         """上一步: one step back, keeping what was entered (answers live in the session)."""

@@ -371,7 +371,9 @@ class TerminalConfig(_Section):
     name: str = "示范政务服务一体机"
     name_en: str = "Demo Government Services Kiosk"  # shown to English-speaking residents
     location: str = "示范服务大厅"
-    region: str = Field(default="", check=_region_code)  # 行政区划 code, e.g. "440204"; console deadlines
+    region: str = Field(
+        default="", check=_region_code
+    )  # 行政区划 code, e.g. "440204"; console deadlines
     # Shown on the 暂停服务 screen when the kiosk cannot start (deploy/out_of_service.py).
     maintainer_phone: str = Field(default="", max_length=40)
     data_dir: Path = Path("~/.local/share/kiosk")
@@ -398,7 +400,9 @@ class UiConfig(_Section):
     speech_rate: int = Field(default=150, ge=80, le=300)  # espeak-ng words per minute
     font_control: Literal["auto", "kitty", "xterm", "none"] = "auto"  # how 长辈模式 enlarges cells
     font_size: float = Field(default=14, ge=6, le=96)  # terminal font size in normal mode (points)
-    elder_font_size: float = Field(default=34, ge=6, le=160)  # the same in 长辈模式: ~70x20 cells at 1080p
+    elder_font_size: float = Field(
+        default=34, ge=6, le=160
+    )  # the same in 长辈模式: ~70x20 cells at 1080p
 
 
 class StaffConfig(_Section):
@@ -426,7 +430,9 @@ class SmartCardConfig(_Section):
     mode: Literal["emulated", "pcsc", "off"] = "emulated"
     reader: str = ""  # substring of the PC/SC reader name; empty takes the first
     start_pcscd: bool = True  # start `pcscd --foreground` if none runs (needs root)
-    vpcd_port: int = Field(default=35963, ge=1, le=65535)  # emulated: vpcd slot 0 = 35963, 1 = 35964
+    vpcd_port: int = Field(
+        default=35963, ge=1, le=65535
+    )  # emulated: vpcd slot 0 = 35963, 1 = 35964
     read_timeout_s: float = Field(default=10.0, gt=0, le=60)
     # emulated mode: a synthetic card already in the slot at start ("" = none)
     demo_card: Literal["", "social_security", "bank", "foreign"] = ""
@@ -444,7 +450,9 @@ class PrinterConfig(_Section):
     width_chars: int = Field(default=32, ge=24, le=64)  # 58 mm paper: 32, 80 mm paper: 48
     timeout_s: float = Field(default=5.0, gt=0, le=60)
     poll_interval_s: float = Field(default=2.0, gt=0, le=60)  # background DLE EOT status poll
-    job_timeout_s: float = Field(default=30.0, gt=0, le=600)  # wait for the end-of-job acknowledgement
+    job_timeout_s: float = Field(
+        default=30.0, gt=0, le=600
+    )  # wait for the end-of-job acknowledgement
     confirm_printed: bool = True  # GS r 1 after each job; off for printers that never answer it
     dsrdtr: bool = False  # serial hardware flow control (DSR/DTR)
 
@@ -482,7 +490,9 @@ class DocCamConfig(_Section):
     source: str = "1"  # V4L2 index or device path
     width: int = Field(default=1600, ge=640, le=6000)
     height: int = Field(default=1200, ge=480, le=4000)
-    max_kib: int = Field(default=600, ge=50, le=8192)  # one page image, as attached to an application
+    max_kib: int = Field(
+        default=600, ge=50, le=8192
+    )  # one page image, as attached to an application
 
 
 class DevicesConfig(_Section):
@@ -496,7 +506,9 @@ class DevicesConfig(_Section):
 
 class PlatformConfig(_Section):
     mode: Literal["builtin", "remote"] = "builtin"
-    url: str = Field(default="", check=_https_only)  # remote mode: https://… (TLS verification always on)
+    url: str = Field(
+        default="", check=_https_only
+    )  # remote mode: https://… (TLS verification always on)
     ca_file: Path | None = None  # extra CA bundle for a private PKI
     terminal_secret: str = DEMO_TERMINAL_SECRET  # demo platforms only (serve --demo)
     secret_file: Path | None = None  # preferred over terminal_secret when set
@@ -522,7 +534,9 @@ class PlatformConfig(_Section):
 class OutboxConfig(_Section):
     path: Path | None = None  # default: <data_dir>/outbox.sqlite3
     batch_max_items: int = Field(default=1000, ge=1, le=1000)  # the platform takes up to 1000
-    batch_max_bytes: int = Field(default=4_000_000, ge=10_000, le=8_000_000)  # its body limit: 8 MiB
+    batch_max_bytes: int = Field(
+        default=4_000_000, ge=10_000, le=8_000_000
+    )  # its body limit: 8 MiB
     retention_days: float = Field(default=30, ge=0)
     backoff_base_s: float = Field(default=1.0, gt=0)
     backoff_cap_s: float = Field(default=300, gt=0)

@@ -80,7 +80,9 @@ def drawn_pairs(lines: Iterable[Iterable[Segment]], default_bg: RGB = (0, 0, 0))
             if style is not None and style.reverse:
                 fg, bg = bg, fg
             for frame in (False, True):
-                glyphs = "".join(c for c in segment.text if not c.isspace() and is_frame_glyph(c) == frame)
+                glyphs = "".join(
+                    c for c in segment.text if not c.isspace() and is_frame_glyph(c) == frame
+                )
                 if not glyphs or frame and ratio(fg, bg) < 1.05:
                     continue  # a frame the colour of its fill (give or take rounding): a fill
                 key = (fg, bg, frame)

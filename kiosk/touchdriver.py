@@ -218,7 +218,9 @@ class TouchDriver:
             except TimeoutError:
                 if not self.app.is_running:
                     raise AppStopped("a tap") from None
-                raise TouchTimeout(f"on {self.screen_name}: {node!r} never took the touch") from None
+                raise TouchTimeout(
+                    f"on {self.screen_name}: {node!r} never took the touch"
+                ) from None
 
     async def _refreshed(self, widget: Widget) -> bool:
         """One refresh of the screen has happened (False: the widget's screen went away)."""

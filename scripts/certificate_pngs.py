@@ -18,7 +18,11 @@ from kiosk.platform.testing import DEMO_ID_NUMBER, demo_jpeg  # noqa: E402
 from tests.browser_helpers import chromium  # noqa: E402
 
 OUT = ROOT / "docs" / "img"
-WANTED = [("SB001", {"months": "12"}), ("HJ002", {"purpose": "study"}), ("BDC001", {"scope": "city"})]
+WANTED = [
+    ("SB001", {"months": "12"}),
+    ("HJ002", {"purpose": "study"}),
+    ("BDC001", {"scope": "city"}),
+]
 
 
 def main() -> None:

@@ -99,7 +99,10 @@ def test_diag_reports_paper_out_and_fails(tmp_path: Path, paper_out_printer: int
         "KIOSK_TERMINAL__DATA_DIR": str(tmp_path),
         "KIOSK_DEVICES__PRINTER__MODE": "network",
         "KIOSK_DEVICES__PRINTER__PORT": str(paper_out_printer),
-        **{f"KIOSK_DEVICES__{k}__MODE": "off" for k in ("IDCARD", "SMARTCARD", "CAMERA", "A4PRINTER", "DOCCAM")},
+        **{
+            f"KIOSK_DEVICES__{k}__MODE": "off"
+            for k in ("IDCARD", "SMARTCARD", "CAMERA", "A4PRINTER", "DOCCAM")
+        },
     }
     proc = kiosk("diag", "--json", env=env)
     assert proc.returncode == 1, proc.stderr

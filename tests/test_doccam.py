@@ -43,7 +43,9 @@ def test_scan_gives_the_printed_page_upright_within_budget(photos):
     got, want = ink(page), ink(printed)
     near = cv2.dilate(want, np.ones((7, 7), np.uint8))
     assert (got & near).sum() / got.sum() > 0.9  # the text is where it was printed
-    upside_down = cv2.dilate(ink(np.ascontiguousarray(printed[::-1, ::-1])), np.ones((7, 7), np.uint8))
+    upside_down = cv2.dilate(
+        ink(np.ascontiguousarray(printed[::-1, ::-1])), np.ones((7, 7), np.uint8)
+    )
     assert (got & upside_down).sum() / got.sum() < 0.6  # so the check above can fail
 
 

@@ -219,7 +219,10 @@ async def test_record_is_printed_masked_then_rated(face_app: KioskApp) -> None:
         printed = app.services.device("printer").emulator.jobs[-1].text
         flat = "".join(printed.split())  # the title wraps on 58 mm paper
         assert "社会保险个人参保证明" in flat and "待联网" not in flat
-        assert RESIDENT["id_number"] not in printed and mask_id_number(RESIDENT["id_number"]) in printed
+        assert (
+            RESIDENT["id_number"] not in printed
+            and mask_id_number(RESIDENT["id_number"]) in printed
+        )
         await touch.tap("#record-rate")  # 好差评 after a certificate too
         await touch.until(lambda: isinstance(app.screen, RatingScreen))
         await touch.tap("#level-1")
@@ -282,7 +285,9 @@ async def test_the_number_on_file_is_prefilled_masked_and_replaced_on_an_empty_p
     app = face_app
     async with app.run_test(size=(120, 40)) as pilot:
         touch = await begin_with_id_card(app, pilot, "SB004")  # 养老认证: only the phone
-        await touch.until(lambda: "138****0901（预留号码）" in touch.text("FormScreen #field-phone"), 40)
+        await touch.until(
+            lambda: "138****0901（预留号码）" in touch.text("FormScreen #field-phone"), 40
+        )
         assert "13800000901" not in screen_text(app)
         await touch.tap("#field-phone", lambda: touch.screen_is("FieldInputScreen"))
         assert "0901" not in screen_text(app)  # to change it, not to read it in full

@@ -46,7 +46,10 @@ async def test_application_with_two_pages_from_the_document_camera(app: KioskApp
         await touch.until(lambda: touch.screen_is("MaterialsScreen"))
         screen = app.screen
         names = [str(w.render()) for w in screen.query(".material-name")]
-        assert names == ["户口簿", "家庭收入及财产情况说明"]  # the ID card is read, not photographed
+        assert names == [
+            "户口簿",
+            "家庭收入及财产情况说明",
+        ]  # the ID card is read, not photographed
         assert screen.query_one("#materials-next").disabled
         for index in (0, 1, 0):  # the first page is retaken (重拍)
             await touch.tap(f"#material-take-{index}")
@@ -62,7 +65,9 @@ async def test_application_with_two_pages_from_the_document_camera(app: KioskApp
         await touch.until(lambda: touch.screen_is("ReviewScreen"))
         await touch.tap("#review-submit")
         await touch.until(lambda: touch.screen_is("SubmittedScreen"))
-        await touch.until(lambda: "回执已打印" in touch.text("#submitted-print"), what="receipt printed")
+        await touch.until(
+            lambda: "回执已打印" in touch.text("#submitted-print"), what="receipt printed"
+        )
         assert app.session.materials is None or not app.session.materials.pages  # wiped
 
         stored = outbox_file_bytes(app)

@@ -106,7 +106,9 @@ def test_the_qr_code_is_for_one_phone_and_checks_what_it_is_sent(platform, clien
         big = b"\xff\xd8\xff" + bytes(5 * 1024 * 1024)
         reply = browser_like.post(other.upload_url + "/files?material=户口簿", content=big)
         assert reply.status_code == 413 and "文件太大" in reply.json()["reason"]
-        ok = browser_like.post(other.upload_url + "/files?material=户口簿", content=photo.read_bytes())
+        ok = browser_like.post(
+            other.upload_url + "/files?material=户口簿", content=photo.read_bytes()
+        )
         assert ok.status_code == 200
     assert [m.material for m in other.poll()] == ["户口簿"]
 

@@ -67,7 +67,9 @@ async def after_submit(pilot: Pilot[int], step: Step, wait_for: str) -> None:
 async def submitted(pilot: Pilot[int]) -> None:
     await after_submit(pilot, Step.RECEIPT, "#submitted-ref")
     status = pilot.app.screen.query_one("#submitted-print")
-    await wait_until(pilot, lambda: "打印" not in str(status.render()) or "失败" in str(status.render()))
+    await wait_until(
+        pilot, lambda: "打印" not in str(status.render()) or "失败" in str(status.render())
+    )
 
 
 async def rating_why(pilot: Pilot[int]) -> None:

@@ -39,9 +39,21 @@ ELDER_MAX_CHOICES = 4
 # Touch targets: ≥ 60×60 in 长辈模式, ≥ 44×44 otherwise (the 适老化 rules for apps).
 MIN_TARGET_PX = {True: 60, False: 44}
 # Navigation, not choices of the step: pagers, 下一步 / 提交, 全部分类, the bars.
-NAVIGATION = ("guide-prev", "guide-next", "guide-categories-back", "chrome-", "form-next", "ticket-prev", "ticket-next",
-              "review-submit", "input-cancel", "rating-skip", "rating-send", "rating-regroup",
-              "rating-page")
+NAVIGATION = (
+    "guide-prev",
+    "guide-next",
+    "guide-categories-back",
+    "chrome-",
+    "form-next",
+    "ticket-prev",
+    "ticket-next",
+    "review-submit",
+    "input-cancel",
+    "rating-skip",
+    "rating-send",
+    "rating-regroup",
+    "rating-page",
+)
 
 
 @pytest.fixture

@@ -120,7 +120,9 @@ def test_demo_secrets_are_logged_and_reported_in_every_heartbeat(tmp_path, caplo
     try:
         with caplog.at_level("WARNING"):
             start_platform_services(services)
-        assert "DEMO SECRETS IN USE" in caplog.text and "private key lives on this disk" in caplog.text
+        assert (
+            "DEMO SECRETS IN USE" in caplog.text and "private key lives on this disk" in caplog.text
+        )
         services.heartbeat.beat()
         storage = services._embedded.server.storage
         beat = storage.terminal_status(config.terminal.id)["last_heartbeat"]

@@ -68,7 +68,9 @@ async def test_first_start_offline_guide_uses_the_shipped_catalog(
         assert not app.screen.query_one("#guide-empty").display
 
 
-async def test_progress_by_the_number_keyed_on_the_screen(tmp_path: Path, make_app: MakeApp) -> None:
+async def test_progress_by_the_number_keyed_on_the_screen(
+    tmp_path: Path, make_app: MakeApp
+) -> None:
     app = make_app(config_for(tmp_path, on=ON))
     async with app.run_test(size=(120, 40)) as pilot:
         touch = Touch(app, pilot)

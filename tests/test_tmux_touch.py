@@ -43,7 +43,9 @@ class TouchScreen:
             found = pattern.search(line)
             if found and ("删除" in line or "清空" in line or re.search(r"\s[0789]\s", line)):
                 x = cell_len(line[: found.start()]) + 1
-                self.tmux("send-keys", "-t", "kiosk", "-l", f"\x1b[<0;{x};{y + 1}M\x1b[<0;{x};{y + 1}m")
+                self.tmux(
+                    "send-keys", "-t", "kiosk", "-l", f"\x1b[<0;{x};{y + 1}M\x1b[<0;{x};{y + 1}m"
+                )
                 self.touches += 1
                 time.sleep(0.4)
                 return
@@ -78,7 +80,9 @@ def kiosk_tmux(tmp_path: Path) -> Iterator[tuple[Tmux, Path]]:
     }
     exports = " ".join(f"{k}={v}" for k, v in env.items())
     tmux.status_file = tmp_path / "exit-status"
-    command = f"cd {REPO} && env {exports} {sys.executable} -m kiosk run; echo $? > {tmux.status_file}"
+    command = (
+        f"cd {REPO} && env {exports} {sys.executable} -m kiosk run; echo $? > {tmux.status_file}"
+    )
     # COLUMNS=80 LINES=24 in the environment (as test runners set) must not pin the kiosk
     command = f"export COLUMNS=80 LINES=24; {command}"
     tmux("new-session", "-d", "-s", "kiosk", "-x", "120", "-y", "40", command)

@@ -17,4 +17,3 @@ class Touch(KioskTouch):
     def __init__(self, app: KioskApp, pilot: Pilot[int], timeout_s: float = 20.0) -> None:
         super().__init__(app, timeout_s)
         self.pilot = pilot
-

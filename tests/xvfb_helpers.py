@@ -118,7 +118,9 @@ class KittyKiosk:
 
 
 @contextmanager
-def kiosk_in_kitty(display: str, tmp: Path, env: dict[str, str] | None = None) -> Iterator[KittyKiosk]:
+def kiosk_in_kitty(
+    display: str, tmp: Path, env: dict[str, str] | None = None
+) -> Iterator[KittyKiosk]:
     """deploy/kiosk-display with kitty, sized to the screen (Xvfb has no window manager to make
     it full screen), the kiosk's data in `tmp`."""
     need("kitty")
@@ -153,4 +155,3 @@ def kiosk_in_kitty(display: str, tmp: Path, env: dict[str, str] | None = None) -
             proc.kill()
             proc.wait(10)
         log.close()
-

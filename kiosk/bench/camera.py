@@ -45,9 +45,7 @@ def _frames_per_second(path: Path, n: int, work: Work) -> float:
     return n / elapsed
 
 
-def _ms_per_frame(
-    frames: list[np.ndarray], decode: Work, repeat: int
-) -> tuple[float, int]:
+def _ms_per_frame(frames: list[np.ndarray], decode: Work, repeat: int) -> tuple[float, int]:
     """Mean ms per frame over `repeat` passes, and how many frames decoded."""
     decoded = sum(1 for f in frames if decode(f))  # also warms the detector
     start = time.perf_counter()

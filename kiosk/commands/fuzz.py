@@ -45,7 +45,9 @@ def handle(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
             continue
-        print(f"{name:12} {result.inputs:>9} {result.crashes:>8} {result.seconds:>8.1f}", flush=True)
+        print(
+            f"{name:12} {result.inputs:>9} {result.crashes:>8} {result.seconds:>8.1f}", flush=True
+        )
         for example in result.examples:
             print(f"    {example}", flush=True)
     return 1 if crashed else 0

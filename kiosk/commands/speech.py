@@ -1,9 +1,9 @@
 """`kiosk speech`: the technician's check of spoken prompts.
 
-  kiosk speech status          where speech would play, or why it is silent
-  kiosk speech say TEXT        speak TEXT now (--language zh-Hans | zh-Hant | en)
-  kiosk speech wav DIR         every prompt in every language to DIR/<language>/<key>.wav,
-                               with its duration measured by sox (--json for machines)
+kiosk speech status          where speech would play, or why it is silent
+kiosk speech say TEXT        speak TEXT now (--language zh-Hans | zh-Hant | en)
+kiosk speech wav DIR         every prompt in every language to DIR/<language>/<key>.wav,
+                             with its duration measured by sox (--json for machines)
 """
 
 from __future__ import annotations
@@ -86,5 +86,7 @@ def handle_wav(args: argparse.Namespace) -> int:
         print(f"{row['language']:8} {row['voice']:16} {row['seconds']:6.2f} s  {row['key']}")
     for language in i18n.LANGUAGES:
         mine = spoken.get(language, [0.0])
-        print(f"{language:8} {len(mine)} prompts, {sum(mine):.1f} s in all, longest {max(mine):.1f} s")
+        print(
+            f"{language:8} {len(mine)} prompts, {sum(mine):.1f} s in all, longest {max(mine):.1f} s"
+        )
     return 0

@@ -286,7 +286,9 @@ def _server() -> Iterator[Case]:
                                            path, body)  # fmt: skip
                     reply = http.request(method, path, content=body, headers=headers)
                     if reply.status_code >= 500:
-                        raise Crash(f"{method} {path[:80]} -> {reply.status_code} {reply.text[:100]}")
+                        raise Crash(
+                            f"{method} {path[:80]} -> {reply.status_code} {reply.text[:100]}"
+                        )
 
                 yield case
         finally:

@@ -722,7 +722,10 @@ class Outbox:
         return bool(moved)
 
     def _write_many(
-        self, sql: str, params: list[tuple[Any, ...]], extra: Sequence[tuple[str, tuple[Any, ...]]] = ()
+        self,
+        sql: str,
+        params: list[tuple[Any, ...]],
+        extra: Sequence[tuple[str, tuple[Any, ...]]] = (),
     ) -> None:
         """One transaction; for the drain's bookkeeping, so a full disk gives up the reserve."""
         if not params and not extra:
@@ -783,8 +786,15 @@ class Outbox:
             ).fetchall()
         return [
             DeadLetter(
-                key=row[0], local_ref=row[1], kind=row[2], stream=row[3], seq=row[4],
-                created_at=row[5], attempts=row[6], reason=row[7], dead_at=row[8],
+                key=row[0],
+                local_ref=row[1],
+                kind=row[2],
+                stream=row[3],
+                seq=row[4],
+                created_at=row[5],
+                attempts=row[6],
+                reason=row[7],
+                dead_at=row[8],
                 display=json.loads(row[9]),
             )  # fmt: skip
             for row in rows
@@ -1160,4 +1170,3 @@ def _move_aside(path: Path) -> Path | None:
             os.replace(side, target.with_name(target.name + suffix))
     log.error("outbox database %s is damaged; moved to %s", path, target)
     return target
-

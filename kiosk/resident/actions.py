@@ -137,7 +137,9 @@ def can_look_up_on_file(platform: PlatformClient | None, session: ResidentSessio
     identity = session.identity
     if platform is None or identity is None:
         return False
-    return session.face_jpeg is not None or platform.verification_for(identity.id_number) is not None
+    return (
+        session.face_jpeg is not None or platform.verification_for(identity.id_number) is not None
+    )
 
 
 def phone_on_file(platform: PlatformClient | None, session: ResidentSession) -> str | None:
@@ -244,12 +246,16 @@ def issue_and_print_certificate(
                   ("Certificate no.", issued.certificate_no), ("Verification code", issued.code))  # fmt: skip
     session.last_reference, session.last_service_code = issued.certificate_no, service.code
     if not still_here():
-        return RecordResult("print_failed", issued.title, summary, issued.certificate_no, summary_en)
+        return RecordResult(
+            "print_failed", issued.title, summary, issued.certificate_no, summary_en
+        )
     if a4printer is not None:
         try:
             job = a4printer.print_pdf(pdf, f"{issued.title} {issued.certificate_no}")
             if job.completed:
-                return RecordResult("printed_a4", issued.title, summary, issued.certificate_no, summary_en)
+                return RecordResult(
+                    "printed_a4", issued.title, summary, issued.certificate_no, summary_en
+                )
             log.warning("A4 job ended %s (%s): receipt instead", job.state, job.printer_problem)
         except DeviceError as exc:
             log.warning("A4 printer cannot print (%s): receipt instead", exc.code)

@@ -19,6 +19,8 @@ Language = Literal["zh-Hans", "zh-Hant", "en"]
 
 def is_language(value: str) -> TypeGuard[Language]:
     return value in get_args(Language)
+
+
 # How a number typed on the pad is checked (and so which pad takes it).
 NumberKind = Literal["phone", "id_number", "bank_card", "amount", "integer", "reference"]
 JsonObj = Mapping[str, object]

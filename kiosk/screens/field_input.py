@@ -26,7 +26,6 @@ if TYPE_CHECKING:  # each input widget is loaded only when its kind of field is 
     from kiosk.widgets.regionpicker import RegionPicker
 
 
-
 class FieldInputScreen(ModalScreen[str | None]):
     def __init__(self, field: FormField, current: str) -> None:
         super().__init__()

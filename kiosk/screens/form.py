@@ -101,7 +101,8 @@ class FormScreen(KioskScreen):
                         button.set_class(option == value, "-chosen")
             else:
                 shown = forms.shown_value(f, value, language) or self.kiosk.t(
-                    "form.looking_up" if f.name == self._looking_up else "form.tap_to_fill")
+                    "form.looking_up" if f.name == self._looking_up else "form.tap_to_fill"
+                )
                 if value and self._on_file.get(f.name) == value:
                     shown += self.kiosk.t("form.on_file")
                 mark = "" if f.required else self.kiosk.t("form.optional")

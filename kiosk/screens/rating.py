@@ -94,7 +94,7 @@ class RatingScreen(KioskScreen):
         grid.styles.grid_size_columns = max(1, len(levels))
         for button in self.query(".level").results(Button):
             button.display = _level_of(button) in levels
-        page = INDICATORS[self.reason_page * REASONS_PER_PAGE:][:REASONS_PER_PAGE]
+        page = INDICATORS[self.reason_page * REASONS_PER_PAGE :][:REASONS_PER_PAGE]
         for button in self.query(".reason").results(Button):
             code = (button.id or "").removeprefix("ind-")
             button.display = not elder or code in page

@@ -82,7 +82,9 @@ class RecordScreen(KioskScreen):
 
     def retranslate(self) -> None:
         service = self.session.service
-        self.query_one(".title", Static).update(service.name(self.kiosk.language) if service else "")
+        self.query_one(".title", Static).update(
+            service.name(self.kiosk.language) if service else ""
+        )
         self._show_summary()
 
     def on_button_pressed(self, event: TButton.Pressed) -> None:

@@ -82,7 +82,9 @@ class ReviewScreen(KioskScreen):
     def show_rows(self) -> None:
         box = self.query_one("#review-rows", VerticalScroll)
         language = self.kiosk.language
-        rows = forms.review_rows(self.service, self.session.identity, self.session.answers, language)
+        rows = forms.review_rows(
+            self.service, self.session.identity, self.session.answers, language
+        )
         kept = list(box.query_children(AnswerRow))
         if len(kept) < len(rows):  # one mount for all the rows this service needs more
             more = [AnswerRow() for _ in range(len(rows) - len(kept))]

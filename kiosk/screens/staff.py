@@ -159,9 +159,7 @@ class StaffScreen(KioskScreen):
         import time
 
         calls = self.kiosk.staff_calls
-        lines = [
-            self.kiosk.t("staff.calls", n=len(calls))
-        ] + [
+        lines = [self.kiosk.t("staff.calls", n=len(calls))] + [
             f"  {time.strftime('%H:%M:%S', time.localtime(at))}  {where}  "
             + self.kiosk.t("staff.call_queued" if queued else "staff.call_local")
             for at, where, queued in calls[-5:]

@@ -59,8 +59,12 @@ class TicketScreen(KioskScreen):
             self.query_one("#ticket-prev").disabled = self.page == 0
             self.query_one("#ticket-next").disabled = self.page >= pages - 1
         await grid.mount_all(
-            Button(c.name(self.kiosk.language), name=c.code, id=f"ticket-{c.code}",
-                   classes="action category")
+            Button(
+                c.name(self.kiosk.language),
+                name=c.code,
+                id=f"ticket-{c.code}",
+                classes="action category",
+            )
             for c in categories
         )
 

@@ -83,6 +83,7 @@ class Resident:
         """Review and submit; returns what the resident is shown once it is in."""
         await self.tap("#form-next")
         await self.tap("#review-submit")
+
         # The screen takes the session's submission when it mounts: told, once it shows.
         def shown() -> Submission | None:
             session = self.app.session

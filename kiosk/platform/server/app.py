@@ -452,7 +452,9 @@ class PlatformServer:
     async def profile(self, request: Request, terminal_id: str, body: bytes) -> Response:
         """What is on file for the resident this terminal has just verified, and for no one
         else: the same check as a record."""
-        resident = self._resident_verified_here(request, terminal_id, request.path_params["id_hash"])
+        resident = self._resident_verified_here(
+            request, terminal_id, request.path_params["id_hash"]
+        )
         if isinstance(resident, Response):
             return resident
         phone = resident.data.get("phone")

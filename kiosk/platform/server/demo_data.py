@@ -24,7 +24,10 @@ gb11643_valid = is_valid  # kept under this name for the demo data's readers
 
 # The records' titles (中文, English); the certificates printed from them bear the same.
 RECORD_TITLES = {
-    "social_insurance": ("社会保险个人参保证明", "Personal social insurance contribution certificate"),
+    "social_insurance": (
+        "社会保险个人参保证明",
+        "Personal social insurance contribution certificate",
+    ),
     "medical_insurance": ("医疗保险参保缴费凭证", "Medical insurance payment certificate"),
     "housing_fund": ("住房公积金缴存证明", "Housing provident fund deposit certificate"),
 }
