@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
-.venv/bin/ruff check kiosk tests
+.venv/bin/ruff check .
+.venv/bin/ruff format --check --quiet .
 .venv/bin/python -m pytest -p no:cacheprovider "$@"
