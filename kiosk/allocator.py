@@ -88,6 +88,21 @@ def _mallctl() -> ctypes._NamedFuncPointer | None:
 _MALLCTL = _mallctl()
 
 
+def jemalloc_stats() -> dict[str, float] | None:
+    """jemalloc's own view in MiB: allocated (bytes the program holds), active (their pages),
+    resident (what the allocator keeps in memory); None when not jemalloc."""
+    if _MALLCTL is None:
+        return None
+    epoch = ctypes.c_uint64(1)  # refreshes the statistics
+    _MALLCTL(b"epoch", None, None, ctypes.byref(epoch), ctypes.c_size_t(8))
+    found: dict[str, float] = {}
+    for name in ("allocated", "active", "resident"):
+        value, size = ctypes.c_size_t(0), ctypes.c_size_t(ctypes.sizeof(ctypes.c_size_t))
+        _MALLCTL(f"stats.{name}".encode(), ctypes.byref(value), ctypes.byref(size), None, 0)
+        found[name] = value.value / (1 << 20)
+    return found
+
+
 def purge() -> bool:
     """jemalloc: hand every arena's unused dirty pages back now; False when not jemalloc."""
     if _MALLCTL is None:

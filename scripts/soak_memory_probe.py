@@ -78,9 +78,11 @@ def main() -> None:
             return
         usage = Usage.now()
         glibc_in_use = libc.mallinfo2().uordblks / 2**20
-        print(f"{done:5d} sessions  RSS {usage.rss_mib:6.1f} MiB  {cpython_arenas()}  "
+        je = allocator.jemalloc_stats()
+        jemalloc = "  jemalloc " + " ".join(f"{k} {v:.1f}" for k, v in je.items()) if je else ""
+        print(f"{done:5d} sessions  RssAnon {usage.anon_mib:6.1f} MiB (RSS {usage.rss_mib:6.1f})  {cpython_arenas()}  "
               f"glibc in use {glibc_in_use:5.1f} MiB  "
-              f"SQLite {sqlite.sqlite3_memory_used() / 2**20:4.2f} MiB", flush=True)  # fmt: skip
+              f"SQLite {sqlite.sqlite3_memory_used() / 2**20:4.2f} MiB{jemalloc}", flush=True)  # fmt: skip
 
     with tempfile.TemporaryDirectory(prefix="kiosk-probe-") as data_dir:
         report = asyncio.run(soak(args.sessions, Path(data_dir), warmup=args.warmup,

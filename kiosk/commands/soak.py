@@ -23,7 +23,8 @@ def handle(args: argparse.Namespace) -> int:
     def progress(done: int, report: SoakReport) -> None:
         if not args.json and done % 100 == 0:  # the trend, should a long run be cut short
             now = Usage.now()
-            print(f"{done} sessions: RssAnon {now.anon_mib:.1f} MiB (RSS {now.rss_mib:.1f}), "
+            held = "" if now.allocated_mib is None else f", allocated {now.allocated_mib:.1f}"
+            print(f"{done} sessions: RssAnon {now.anon_mib:.1f} MiB (RSS {now.rss_mib:.1f}{held}), "
                   f"threads {now.threads}, fds {now.fds}", file=sys.stderr, flush=True)  # fmt: skip
 
     report = run_soak(args.sessions, args.warmup, progress=progress)

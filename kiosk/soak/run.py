@@ -53,6 +53,8 @@ class Usage:
     fds: int
     thread_names: list[str] = field(default_factory=list)  # Python's threads: who grew
     fd_kinds: dict[str, int] = field(default_factory=dict)  # socket, pipe, a file: what grew
+    # jemalloc's bytes handed out: growth here is memory held, beyond it fragmentation
+    allocated_mib: float | None = None
 
     @classmethod
     def now(cls) -> Usage:
@@ -70,6 +72,7 @@ class Usage:
             len(os.listdir("/proc/self/fd")),
             sorted(t.name for t in threading.enumerate()),
             dict(Counter(_fd_kind(fd) for fd in os.listdir("/proc/self/fd"))),
+            (allocator.jemalloc_stats() or {}).get("allocated"),
         )
 
 
@@ -139,6 +142,13 @@ class SoakReport:
                 f"resident memory (RssAnon): {before.anon_mib:.1f} MiB -> {after.anon_mib:.1f} "
                 f"MiB ({self.rss_growth_mib:+.1f}; limit +{RSS_GROWTH_LIMIT_MIB:g}); all of RSS "
                 f"{before.rss_mib:.1f} -> {after.rss_mib:.1f} MiB",
+                *(
+                    [
+                        f"jemalloc allocated: {before.allocated_mib:.1f} -> {after.allocated_mib:.1f} MiB"
+                    ]
+                    if before.allocated_mib is not None and after.allocated_mib is not None
+                    else []
+                ),
                 f"threads: {before.threads} -> {after.threads}; open fds: {before.fds} -> "
                 f"{after.fds}",
             ]
