@@ -9,8 +9,9 @@ both while the bytes in use stayed flat (Python's 88-89 MiB, malloc's 37-38 MiB)
 jemalloc (size-class slabs, unused pages purged) it stayed within 221-226 MiB with no trend.
 
 The choice is made before Python starts (LD_PRELOAD, PYTHONMALLOC), so `kiosk run`,
-`kiosk soak` and `kiosk bench` start themselves again once with it, same pid and fds (exec). KIOSK_ALLOCATOR=
-system keeps glibc's malloc and CPython's allocator (for valgrind, or a machine without it).
+`kiosk soak` and `kiosk bench` start themselves again once with it, same pid and fds
+(exec). KIOSK_ALLOCATOR=system keeps glibc's malloc and CPython's allocator (for valgrind,
+or a machine without it).
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def settle(environ: MutableMapping[str, str]) -> None:
 
 def in_use() -> str:
     """What this process allocates with, for diagnostics and the soak's report."""
-    return "jemalloc" if _mallctl() is not None else "glibc"
+    return "jemalloc" if _MALLCTL is not None else "glibc"
 
 
 def _mallctl() -> ctypes._NamedFuncPointer | None:

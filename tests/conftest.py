@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from kiosk.config import KioskConfig, load_config
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
+    from kiosk.devices.a4printer.cupsd import PrivateCupsd
     from kiosk.platform.embedded import EmbeddedPlatform
 
 DEVICES = ("idcard", "smartcard", "printer", "camera", "a4printer", "doccam")
@@ -127,3 +129,19 @@ def tiny_fs(tmp_path: Path) -> Iterator[Path]:
         yield mount
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+@pytest.fixture(scope="module")
+def cupsd(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[PrivateCupsd]:
+    """A private cupsd with a cups-pdf queue, one per test module (the A4 printer's peer)."""
+    from kiosk.devices.a4printer.cupsd import PrivateCupsd, missing_parts
+
+    missing = missing_parts()
+    assert not missing, f"the A4 printer tests need {missing} (scripts/setup.sh)"
+    module = request.module.__name__.rpartition(".")[2].removeprefix("test_")
+    daemon = PrivateCupsd(tmp_path_factory.mktemp("cupsd"), f"kiosk-{module}-{os.getpid()}")
+    daemon.start()
+    yield daemon
+    daemon.stop()

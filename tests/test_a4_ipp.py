@@ -5,26 +5,14 @@ rather than read as a status."""
 
 from __future__ import annotations
 
-import os
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from kiosk.devices.a4printer.cupsd import PrivateCupsd, missing_parts
+from kiosk.devices.a4printer.cupsd import PrivateCupsd
 from kiosk.devices.a4printer.ipp import IppError, decode_response, get_printer_attributes
 from kiosk.devices.a4printer.status import STATUS_ATTRIBUTES, status_from_ipp
-
-
-@pytest.fixture(scope="module")
-def cupsd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateCupsd]:
-    missing = missing_parts()
-    assert not missing, f"the A4 printer tests need {missing} (scripts/setup.sh)"
-    daemon = PrivateCupsd(tmp_path_factory.mktemp("cupsd"), f"kiosk-ipp-test-{os.getpid()}")
-    daemon.start()
-    yield daemon
-    daemon.stop()
 
 
 def pycups_reads(cupsd: PrivateCupsd) -> dict[str, object]:

@@ -18,21 +18,10 @@ import numpy as np
 import pytest
 
 from kiosk.devices.a4printer.adapter import A4Printer
-from kiosk.devices.a4printer.cupsd import PrivateCupsd, missing_parts
 from kiosk.devices.base import DeviceState, EventHub
 from kiosk.platform.client import PlatformClient
 from kiosk.platform.embedded import EmbeddedPlatform
 from kiosk.platform.testing import DEMO_ID_NUMBER, demo_jpeg
-
-
-@pytest.fixture(scope="module")
-def cupsd(tmp_path_factory):
-    missing = missing_parts()
-    assert not missing, f"the A4 printer tests need {missing} (scripts/setup.sh)"
-    daemon = PrivateCupsd(tmp_path_factory.mktemp("cupsd"), f"kiosk-a4-test-{os.getpid()}")
-    daemon.start()
-    yield daemon
-    daemon.stop()
 
 
 @pytest.fixture
