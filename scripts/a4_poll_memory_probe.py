@@ -17,16 +17,14 @@ from kiosk.config import load_config
 from kiosk.devices.a4printer.adapter import A4Printer
 from kiosk.devices.a4printer.status import STATUS_ATTRIBUTES
 from kiosk.devices.base import EventHub
-from kiosk.memory import collect_and_release
 from kiosk.services import create_device
+from kiosk.soak.run import Usage
 
 POLLS = 3000
 
 
 def rss_mib() -> float:
-    collect_and_release()
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+    return Usage.now().rss_mib  # after a collection and a trim, as the soak reads it
 
 
 def main() -> None:

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from kiosk.app import KioskApp
     from kiosk.soak.resident import Resident
 
-MIB = 1 << 20
 APPLY_EVERY = 4  # one session in four applies; the others identify and walk away
 RSS_GROWTH_LIMIT_MIB = 5.0
 
